@@ -1,0 +1,207 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// CoinDaily Realtime: the gateway, the auth service, the producers and their shared libraries.
+///
+/// One library module per concern; executables only parse configuration and wire parts together.
+let package = Package(
+    name: "coindaily-realtime",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "coindaily-gateway", targets: ["coindaily-gateway"]),
+        .executable(name: "coindaily-auth", targets: ["coindaily-auth"]),
+        .executable(name: "coindaily-sentiment", targets: ["coindaily-sentiment"]),
+        .executable(name: "coindaily", targets: ["coindaily"]),
+        .executable(name: "coindaily-bench", targets: ["coindaily-bench"]),
+        .library(name: "CoinDailyRedis", targets: ["CoinDailyRedis"]),
+        .library(name: "CoinDailyProtocol", targets: ["CoinDailyProtocol"]),
+        .library(name: "CoinDailyGateway", targets: ["CoinDailyGateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
+    ],
+    targets: [
+        // MARK: C shim
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+
+        // MARK: Libraries
+        .target(
+            name: "CoinDailyRedis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyAuthCore",
+            dependencies: [
+                "CoinDailyProtocol",
+                "CoinDailyRedis",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyService",
+            dependencies: [
+                "CoinDailyRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyGateway",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                "CoinDailyProtocol",
+                "CoinDailyRedis",
+                "CoinDailyAuthCore",
+                "CoinDailyService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyProducer",
+            dependencies: [
+                "CoinDailyProtocol",
+                "CoinDailyRedis",
+                "CoinDailyService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailySentiment",
+            dependencies: [
+                "CoinDailyProtocol",
+                "CoinDailyProducer",
+                "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyAuthService",
+            dependencies: [
+                "CoinDailyAuthCore",
+                "CoinDailyProtocol",
+                "CoinDailyRedis",
+                "CoinDailyService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyClient",
+            dependencies: [
+                "CoinDailyProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "coindaily-gateway",
+            dependencies: [
+                "CoinDailyGateway", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily-auth",
+            dependencies: [
+                "CoinDailyAuthService", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily-sentiment",
+            dependencies: [
+                "CoinDailySentiment", "CoinDailyProducer", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily",
+            dependencies: [
+                "CoinDailyClient", "CoinDailyProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily-bench",
+            dependencies: [
+                "CoinDailyClient", "CoinDailyRedis", "CoinDailyProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "CoinDailyRedisTests",
+            dependencies: [
+                "CoinDailyRedis",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "CoinDailyProtocolTests", dependencies: ["CoinDailyProtocol"]),
+        .testTarget(
+            name: "CoinDailyGatewayTests",
+            dependencies: [
+                "CoinDailyGateway", "CoinDailyProtocol", "CoinDailyAuthCore",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "CoinDailySentimentTests", dependencies: ["CoinDailySentiment"]),
+        .testTarget(name: "CoinDailyAuthTests", dependencies: ["CoinDailyAuthCore"]),
+    ]
+)

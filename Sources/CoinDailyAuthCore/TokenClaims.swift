@@ -1,0 +1,53 @@
+import Foundation
+import JWTKit
+
+/// The claims of a CoinDaily WebSocket token (see `../shared/contract.md`).
+public struct TokenClaims: JWTPayload, Equatable {
+    /// The issuer every token carries.
+    public static let issuer = "coindaily-auth"
+    /// The audience every token carries.
+    public static let audience = "coindaily-ws"
+
+    /// `sub`: the user id.
+    public var sub: SubjectClaim
+    /// `roles`: role names.
+    public var roles: [String]
+    /// `iss`.
+    public var iss: IssuerClaim
+    /// `aud`.
+    public var aud: AudienceClaim
+    /// `exp`.
+    public var exp: ExpirationClaim
+    /// `iat`.
+    public var iat: IssuedAtClaim
+    /// `nbf`, when present.
+    public var nbf: NotBeforeClaim?
+    /// `jti`: the token id (revocation works by it).
+    public var jti: IDClaim
+
+    /// Creates claims for `subject` valid from `issuedAt` for `ttl` seconds.
+    public init(subject: String, roles: [String], issuedAt: Date, ttl: TimeInterval, id: String) {
+        self.sub = .init(value: subject)
+        self.roles = roles
+        self.iss = .init(value: Self.issuer)
+        self.aud = .init(value: [Self.audience])
+        self.iat = .init(value: issuedAt)
+        self.exp = .init(value: issuedAt.addingTimeInterval(ttl))
+        self.nbf = nil
+        self.jti = .init(value: id)
+    }
+
+    /// Checks `exp`, `nbf`, `iss` and `aud`; jwt-kit has already checked the signature when it calls this.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try verifyClaims(now: Date())
+    }
+
+    /// Checks the time and audience claims against `now`.
+    public func verifyClaims(now: Date) throws(AuthFailure) {
+        guard now < exp.value else { throw .expired }
+        if let nbf, now < nbf.value { throw .notYetValid }
+        guard iss.value == Self.issuer else { throw .wrongIssuer }
+        guard aud.value.contains(Self.audience) else { throw .wrongAudience }
+        guard !sub.value.isEmpty else { throw .missingClaim("sub") }
+    }
+}

@@ -1,0 +1,22 @@
+/// Who a connection is, taken only from a verified token.
+public struct VerifiedIdentity: Sendable, Equatable {
+    /// `sub`.
+    public var userId: String
+    /// `roles`.
+    public var roles: Set<String>
+    /// `exp` in Unix milliseconds.
+    public var expiresAtMillis: Int64
+    /// `jti`.
+    public var tokenId: String
+
+    /// Creates an identity.
+    public init(userId: String, roles: Set<String>, expiresAtMillis: Int64, tokenId: String) {
+        self.userId = userId
+        self.roles = roles
+        self.expiresAtMillis = expiresAtMillis
+        self.tokenId = tokenId
+    }
+
+    /// The roles in a stable order, for replies.
+    public var sortedRoles: [String] { roles.sorted() }
+}

@@ -1,0 +1,204 @@
+import CoinDailyAuthCore
+import CoinDailyProtocol
+import CoinDailyRedis
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import ServiceLifecycle
+import Synchronization
+
+/// The gateway: WebSocket connections on SwiftNIO, fed by one Redis subscriber.
+///
+/// Run it as a `Service` in a `ServiceGroup`: it binds, serves until graceful shutdown, then stops
+/// accepting, closes every connection with 1001 ("going away") and returns within the grace period.
+public final class Gateway: Service, Sendable {
+    /// The gateway's shared state.
+    public let context: GatewayContext
+    private let group: any EventLoopGroup
+    private let subscriber: RedisSubscriber
+    private let refresher: GatewayRefresher
+    private let metricsBytes: @Sendable () -> [UInt8]
+    private let boundAddress = Mutex<SocketAddress?>(nil)
+    private let nextConnectionID = Atomic<UInt64>(1)
+
+    /// Creates a gateway.
+    ///
+    /// - Parameters:
+    ///   - configuration: the gateway configuration.
+    ///   - redis: where Redis is.
+    ///   - hs256Secret: accept HS256 tokens signed with this secret too.
+    ///   - group: the event loops connections run on (one hub per loop).
+    ///   - logger: the logger.
+    ///   - metrics: renders the Prometheus text for `/metrics`.
+    public init(
+        configuration: GatewayConfiguration, redis: RedisConfiguration, hs256Secret: String?,
+        group: MultiThreadedEventLoopGroup, logger: Logger, metrics: @escaping @Sendable () -> [UInt8]
+    ) async {
+        let gatewayMetrics = GatewayMetrics()
+        let verifier = await TokenVerifier(hs256Secret: hs256Secret)
+        let redisClient = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
+        let knownTokens = KnownTokens()
+        let refresher = GatewayRefresher(
+            redis: redisClient, verifier: verifier, knownTokens: knownTokens, configuration: configuration, logger: logger)
+
+        // The subscriber needs the hubs (through the broadcaster) and the hubs need the registry,
+        // which needs the subscriber: break the cycle with a box filled right after.
+        let broadcasterBox = Mutex<Broadcaster?>(nil)
+        let subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: group, logger: logger) { messages in
+            broadcasterBox.withLock { $0 }?.handle(messages)
+        }
+        let registry = RedisChannelRegistry(subscriber: subscriber, metrics: gatewayMetrics)
+        let hubs = group.makeIterator().map { LoopHub(eventLoop: $0, registry: registry, metrics: gatewayMetrics) }
+        let broadcaster = Broadcaster(hubs: hubs, metrics: gatewayMetrics) { refresher.requestReload() }
+        broadcasterBox.withLock { $0 = broadcaster }
+
+        self.context = GatewayContext(
+            configuration: configuration, verifier: verifier, redis: redisClient, knownTokens: knownTokens,
+            metrics: gatewayMetrics, logger: logger, hubs: hubs)
+        self.group = group
+        self.subscriber = subscriber
+        self.refresher = refresher
+        self.metricsBytes = metrics
+
+        let reconnects = gatewayMetrics.redisReconnects
+        let wasDown = Atomic<Bool>(false)
+        subscriber.onConnectionStateChange = { state in
+            switch state {
+            case .connected:
+                if wasDown.exchange(false, ordering: .relaxed) {
+                    reconnects.increment()
+                    refresher.requestReload()
+                }
+            case .disconnected:
+                wasDown.store(true, ordering: .relaxed)
+            case .shutdown:
+                break
+            }
+        }
+    }
+
+    /// The address the server is bound to, once running (useful with port 0).
+    public var localAddress: SocketAddress? { boundAddress.withLock { $0 } }
+
+    /// Whether the gateway can serve: Redis connected (commands and subscriber) and keys loaded.
+    public var readiness: (ready: Bool, detail: String) {
+        let redisUp = context.redis.isConnected
+        let subscriberUp = subscriber.isConnected
+        let keys = refresher.hasLoadedKeys
+        let ready = redisUp && subscriberUp && keys
+        return (
+            ready,
+            #"{"ready":\#(ready),"redis":\#(redisUp),"subscriber":\#(subscriberUp),"keys":\#(keys)}"#
+        )
+    }
+
+    public func run() async throws {
+        let configuration = context.configuration
+        context.redis.start()
+        subscriber.subscribe([RedisKeys.keysChannel])
+        subscriber.start()
+        for hub in context.hubs { hub.startSweeping(every: .milliseconds(250)) }
+
+        let channel = try await bind()
+        let address = channel.localAddress
+        boundAddress.withLock { $0 = address }
+        context.logger.info(
+            "listening on \(configuration.host):\(address?.port ?? configuration.port)",
+            metadata: ["path": "\(configuration.path)"])
+
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await self.refresher.run() }
+                tasks.addTask { try await channel.closeFuture.get() }
+                try await tasks.next()
+                tasks.cancelAll()
+            }
+        } onGracefulShutdown: {
+            channel.close(promise: nil)
+        }
+        await drain()
+        await subscriber.shutdown()
+        await context.redis.shutdown()
+        context.logger.info("gateway stopped")
+    }
+
+    /// Closes every connection with 1001 and waits for them to go, at most the grace period.
+    private func drain() async {
+        let hubs = context.hubs
+        for hub in hubs { hub.eventLoop.execute { hub.goingAway() } }
+        let deadline = ContinuousClock.now + context.configuration.shutdownGracePeriod
+        while ContinuousClock.now < deadline {
+            var open = 0
+            for hub in hubs { open += (try? await hub.eventLoop.submit { hub.sessionCount }.get()) ?? 0 }
+            if open == 0 { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private func bind() async throws -> any Channel {
+        let configuration = context.configuration
+        let gatewayContext = context
+        let readiness: @Sendable () -> (ready: Bool, detail: String) = { [weak self] in
+            self?.readiness ?? (false, #"{"ready":false}"#)
+        }
+        let routes = GatewayHTTPHandler.Routes(path: configuration.path, readiness: readiness, metrics: metricsBytes)
+        let nextID = { @Sendable [weak self] () -> UInt64 in
+            self?.nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue ?? 0
+        }
+        let high = max(configuration.maxOutboundBytes, 1024)
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configurePipeline(
+                        channel: channel, context: gatewayContext, routes: routes, connectionID: nextID)
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+    }
+
+    private static func configurePipeline(
+        channel: any Channel, context: GatewayContext, routes: GatewayHTTPHandler.Routes,
+        connectionID: @escaping @Sendable () -> UInt64
+    ) throws {
+        let configuration = context.configuration
+        let httpHandler = GatewayHTTPHandler(routes: routes)
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: configuration.maxFrameBytes,
+            automaticErrorHandling: true,
+            shouldUpgrade: { channel, head in
+                channel.eventLoop.makeSucceededFuture(Self.acceptsUpgrade(head, path: configuration.path) ? HTTPHeaders() : nil)
+            },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(
+                        NIOWebSocketFrameAggregator(
+                            minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
+                            maxAccumulatedFrameSize: configuration.maxFrameBytes))
+                    try sync.addHandler(PlainConnectionHandler(gateway: context, connectionID: connectionID()))
+                }
+            })
+        let boundHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                context.pipeline.syncOperations.removeHandler(boundHandler.value, promise: nil)
+            }))
+        try channel.pipeline.syncOperations.addHandler(httpHandler)
+    }
+
+    /// Plain WebSocket upgrades: `GET /ws` (or `/ws/`) without an Engine.IO `EIO` parameter.
+    static func acceptsUpgrade(_ head: HTTPRequestHead, path: String) -> Bool {
+        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let requestPath = parts.first.map(String.init) ?? ""
+        guard requestPath == path || requestPath == path + "/" else { return false }
+        if parts.count > 1, parts[1].split(separator: "&").contains(where: { $0.hasPrefix("EIO=") }) { return false }
+        return true
+    }
+}

@@ -1,0 +1,40 @@
+import CoinDailyAuthCore
+import CoinDailyRedis
+import Logging
+import NIOCore
+
+/// What every connection of a gateway shares: configuration, key material, Redis and metrics.
+public final class GatewayContext: Sendable {
+    /// The configuration.
+    public let configuration: GatewayConfiguration
+    /// Verifies tokens locally.
+    public let verifier: TokenVerifier
+    /// Commands client (snapshots, key and token reloads).
+    public let redis: RedisClient
+    /// Known token symbols.
+    public let knownTokens: KnownTokens
+    /// Metrics.
+    public let metrics: GatewayMetrics
+    /// Logger.
+    public let logger: Logger
+    let hubs: [LoopHub]
+
+    init(
+        configuration: GatewayConfiguration, verifier: TokenVerifier, redis: RedisClient, knownTokens: KnownTokens,
+        metrics: GatewayMetrics, logger: Logger, hubs: [LoopHub]
+    ) {
+        self.configuration = configuration
+        self.verifier = verifier
+        self.redis = redis
+        self.knownTokens = knownTokens
+        self.metrics = metrics
+        self.logger = logger
+        self.hubs = hubs
+    }
+
+    /// The hub of `eventLoop`.
+    func hub(for eventLoop: any EventLoop) -> LoopHub {
+        for hub in hubs where hub.eventLoop === eventLoop { return hub }
+        preconditionFailure("no hub for event loop \(eventLoop)")
+    }
+}

@@ -1,0 +1,178 @@
+import CoinDailyProtocol
+import CoinDailyService
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// The plain JSON WebSocket protocol on one connection: decodes text frames into requests for its
+/// ``ClientSession`` and encodes replies; fan-out events arrive pre-encoded and are written as-is.
+///
+/// Pre-encoded frames (header and payload) are written on the context of NIO's
+/// `WebSocketFrameEncoder`, i.e. below it, so the shared bytes go to the socket untouched.
+final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let gateway: GatewayContext
+    private let connectionID: UInt64
+    private var session: ClientSession?
+    private var context: ChannelHandlerContext?
+    private var rawContext: ChannelHandlerContext?
+    private var closing = false
+    private var needsFlush = false
+
+    init(gateway: GatewayContext, connectionID: UInt64) {
+        self.gateway = gateway
+        self.connectionID = connectionID
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.rawContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        let remote = context.channel.remoteAddress?.description ?? "unknown"
+        let session = ClientSession(
+            connectionID: connectionID, context: gateway, hub: gateway.hub(for: context.eventLoop), transport: self,
+            remote: remote)
+        self.session = session
+        session.start()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        session?.stop()
+        session = nil
+        self.context = nil
+        self.rawContext = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        session?.stop()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard let session, !closing else { return }
+        session.touched()
+        switch frame.opcode {
+        case .text:
+            let payload = frame.unmaskedData
+            guard payload.readableBytes <= gateway.configuration.maxMessageBytes else {
+                session.receive(
+                    id: nil,
+                    result: .failure(
+                        .invalidFormat(
+                            "message too large: \(payload.readableBytes) bytes, at most \(gateway.configuration.maxMessageBytes)"
+                        )))
+                return
+            }
+            let knownTokens = gateway.knownTokens
+            let decoded = PlainMessage.decode(
+                payload, limits: gateway.configuration.requestLimits, isKnownToken: knownTokens.contains)
+            session.receive(id: decoded.id, result: decoded.result)
+        case .binary:
+            session.receive(
+                id: nil, result: .failure(.invalidFormat("binary frames are not supported: send JSON text frames")))
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .pong:
+            break
+        case .connectionClose:
+            var data = frame.unmaskedData
+            let code = data.readWebSocketErrorCode() ?? .normalClosure
+            close(code: code == .unknown(1005) ? .normalClosure : code, reason: "")
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? NIOWebSocketError {
+            switch error {
+            case .invalidFrameLength:
+                close(code: CloseCode.messageTooBig, reason: "frame too large")
+            default:
+                close(code: .protocolError, reason: "protocol error")
+            }
+            return
+        }
+        if error is NIOWebSocketFrameAggregator.Error {
+            close(code: CloseCode.messageTooBig, reason: "message too large")
+            return
+        }
+        gateway.logger.debug("connection error", metadata: ["connection.id": "\(connectionID)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable, !closing {
+            gateway.metrics.slowConsumers.increment()
+            gateway.logger.info(
+                "closing slow consumer", metadata: ["connection.id": "\(connectionID)", "limit": "\(gateway.configuration.maxOutboundBytes)"])
+            close(code: CloseCode.slowConsumer, reason: "slow")
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: SessionTransport
+
+    func sendMessage(type: String, data: JSONValue?, replyTo id: String?) {
+        guard let context else { return }
+        let json = PlainMessage.event(
+            type: type, data: data, id: id, timestamp: UnixTime.nowMillis(), allocator: context.channel.allocator)
+        writeRaw(WebSocketFrameBytes.text(json, allocator: context.channel.allocator), flush: true)
+    }
+
+    func sendError(_ error: ProtocolError, type: String, replyTo id: String?) {
+        guard let context else { return }
+        let json = PlainMessage.error(
+            error, type: type, id: id, timestamp: UnixTime.nowMillis(), allocator: context.channel.allocator)
+        writeRaw(WebSocketFrameBytes.text(json, allocator: context.channel.allocator), flush: true)
+    }
+
+    func writeEvent(_ event: OutboundEvent) -> Bool {
+        guard !closing, rawContext != nil else { return false }
+        writeRaw(event.plainFrame, flush: false)
+        return true
+    }
+
+    func flush() {
+        guard needsFlush, let rawContext else { return }
+        needsFlush = false
+        rawContext.flush()
+    }
+
+    func sendKeepAlive() {
+        guard let context, !closing else { return }
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+    }
+
+    func close(code: WebSocketErrorCode, reason: String) {
+        guard let context, !closing else { return }
+        closing = true
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.write(webSocketErrorCode: code)
+        data.writeString(String(reason.utf8.prefix(120)) ?? "")
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+        // A client that does not read may never let the close frame out: cut it off regardless.
+        context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        session?.stop()
+    }
+
+    private func writeRaw(_ bytes: ByteBuffer, flush: Bool) {
+        guard let rawContext, !closing else { return }
+        rawContext.write(NIOAny(bytes), promise: nil)
+        if flush {
+            needsFlush = false
+            rawContext.flush()
+        } else {
+            needsFlush = true
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import CoinDailyProtocol
+import NIOCore
+import NIOWebSocket
+
+/// How a ``ClientSession`` talks to its client, whatever the wire format (plain JSON frames now,
+/// Socket.IO packets later). Every method is called on the connection's event loop.
+protocol SessionTransport: AnyObject {
+    /// Sends a reply or server event and flushes.
+    func sendMessage(type: String, data: JSONValue?, replyTo id: String?)
+    /// Sends an error (`type` is `error`, or `auth_error` for authentication failures) and flushes.
+    func sendError(_ error: ProtocolError, type: String, replyTo id: String?)
+    /// Writes a shared, pre-encoded event without flushing; returns false if nothing was written.
+    func writeEvent(_ event: OutboundEvent) -> Bool
+    /// Flushes what ``writeEvent(_:)`` wrote.
+    func flush()
+    /// Sends a transport-level keep-alive (a WebSocket ping).
+    func sendKeepAlive()
+    /// Closes the connection with `code` and `reason`.
+    func close(code: WebSocketErrorCode, reason: String)
+}

@@ -1,0 +1,38 @@
+/// What every producer shares in configuration: its name, HTTP address and stream consumption.
+public struct ProducerConfiguration: Sendable {
+    /// The producer's name (`sentiment`, `whale`, …): names its stream, group and heartbeat.
+    public var name: String
+    /// Address to bind (default `0.0.0.0`).
+    public var host: String
+    /// HTTP port (`/v1/ingest`, `/healthz`, `/metrics`).
+    public var port: Int
+    /// This instance's name, the stream consumer name (default `<host>-<pid>`).
+    public var instance: String
+    /// Largest ingest body in bytes (default 1 MiB); larger gets 413.
+    public var maxIngestBytes: Int
+    /// Entries read from the stream per call (default 100).
+    public var streamBatchSize: Int
+    /// How long one blocking stream read waits (default 1 s).
+    public var streamBlock: Duration
+    /// Pending entries idle this long are reclaimed from crashed consumers (default 30 s).
+    public var claimMinIdle: Duration
+    /// Stream trim length (`MAXLEN ~`) for the dead-letter stream (default 10 000).
+    public var deadLetterMaxLength: Int
+
+    /// Creates a configuration; defaults as documented.
+    public init(
+        name: String, host: String = "0.0.0.0", port: Int, instance: String, maxIngestBytes: Int = 1024 * 1024,
+        streamBatchSize: Int = 100, streamBlock: Duration = .seconds(1), claimMinIdle: Duration = .seconds(30),
+        deadLetterMaxLength: Int = 10_000
+    ) {
+        self.name = name
+        self.host = host
+        self.port = port
+        self.instance = instance
+        self.maxIngestBytes = maxIngestBytes
+        self.streamBatchSize = streamBatchSize
+        self.streamBlock = streamBlock
+        self.claimMinIdle = claimMinIdle
+        self.deadLetterMaxLength = deadLetterMaxLength
+    }
+}

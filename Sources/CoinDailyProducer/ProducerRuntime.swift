@@ -1,0 +1,57 @@
+import CoinDailyProtocol
+import CoinDailyRedis
+import CoinDailyService
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// Wires a producer: the HTTP API (`/v1/ingest`, `/healthz`, `/readyz`, `/metrics`), the stream
+/// consumer, the heartbeat, and the producer's own services, as one Hummingbird application.
+public struct ProducerRuntime: Sendable {
+    /// The configuration.
+    public let configuration: ProducerConfiguration
+    /// Commands client (publishing, state).
+    public let redis: RedisClient
+    /// Dedicated client for blocking stream reads.
+    public let streamRedis: RedisClient
+    /// Logger.
+    public let logger: Logger
+
+    /// Creates the runtime; the Redis clients start connecting at once.
+    public init(configuration: ProducerConfiguration, redis: RedisConfiguration, group: any EventLoopGroup, logger: Logger) {
+        self.configuration = configuration
+        self.redis = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
+        self.streamRedis = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
+        self.logger = logger
+        self.redis.start()
+        self.streamRedis.start()
+    }
+
+    /// The application to run: serves HTTP and runs the consumer, heartbeat and `services`.
+    public func application(
+        handler: any IngestHandler, registry: PrometheusCollectorRegistry, services: [any Service]
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        let redis = self.redis
+        ControlRoutes.add(to: router, registry: registry, isReady: { redis.isConnected })
+        IngestRoutes.add(to: router, handler: handler, producer: configuration.name, maxBytes: configuration.maxIngestBytes)
+        let consumer = StreamConsumer(redis: streamRedis, handler: handler, configuration: configuration, logger: logger)
+        let name = configuration.name
+        let instance = configuration.instance
+        let heartbeat = HeartbeatService(
+            redis: redis, key: RedisKeys.heartbeat(service: name, instance: instance), logger: logger,
+            details: { #"{"service":"\#(name)","instance":"\#(instance)","at":\#(UnixTime.nowMillis())}"# })
+        let logger = self.logger
+        let configuration = self.configuration
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "coindaily-\(name)"),
+            services: [consumer, heartbeat] + services,
+            onServerRunning: { channel in
+                logger.info("listening on \(configuration.host):\(channel.localAddress?.port ?? configuration.port)")
+            },
+            logger: logger)
+    }
+}

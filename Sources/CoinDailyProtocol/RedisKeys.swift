@@ -1,0 +1,46 @@
+/// Every Redis channel and key the services share, in one place. All start with `cd:`.
+///
+/// See `docs/architecture.md` for who writes and who reads each.
+public enum RedisKeys {
+    /// Prefix of every event channel.
+    public static let eventPrefix = "cd:ev:"
+
+    /// The pub/sub channel carrying `kind`'s events, optionally narrowed by a key
+    /// (a token symbol for market sentiment, a user id for task updates).
+    public static func eventChannel(_ kind: ChannelKind, key: String? = nil) -> String {
+        if let key { return eventPrefix + kind.rawValue + ":" + key }
+        return eventPrefix + kind.rawValue
+    }
+
+    /// Market sentiment for one token: `cd:ev:market_sentiment:BTC`.
+    public static func sentimentChannel(_ token: String) -> String { eventChannel(.marketSentiment, key: token) }
+
+    /// Task updates of one user: `cd:ev:task_updates:user:alice`; admins use ``eventChannel(_:key:)`` without key.
+    public static func userTaskChannel(_ userId: String) -> String { eventChannel(.taskUpdates, key: "user:" + userId) }
+
+    /// The latest `market_sentiment_update` data for a token (a JSON string), for snapshots.
+    public static func latestSentiment(_ token: String) -> String { "cd:latest:market_sentiment:" + token }
+
+    /// The set of token symbols any producer has seen (SADD by producers, read by gateways).
+    public static let knownTokens = "cd:tokens"
+
+    /// The auth service's public keys as a JWKS JSON document.
+    public static let jwks = "cd:auth:jwks"
+
+    /// Channel on which the auth service announces a change of its keys (payload: the new JWKS).
+    public static let keysChannel = "cd:auth:keys"
+
+    /// The refresh token record for a token hash.
+    public static func refreshToken(_ hash: String) -> String { "cd:auth:refresh:" + hash }
+
+    /// The ingest stream of a producer: `cd:ingest:sentiment`.
+    public static func ingestStream(_ producer: String) -> String { "cd:ingest:" + producer }
+
+    /// Where a producer puts stream entries it could not accept: `cd:ingest:sentiment:dead`.
+    public static func deadLetterStream(_ producer: String) -> String { "cd:ingest:" + producer + ":dead" }
+
+    /// A process's heartbeat key: `cd:heartbeat:sentiment:host-1234` (expires if not refreshed).
+    public static func heartbeat(service: String, instance: String) -> String {
+        "cd:heartbeat:" + service + ":" + instance
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Reads configuration defaults from environment variables, so every flag also has an env form.
+///
+/// Executables write `@Option var port: Int = Env.int("GATEWAY_PORT", 4000)`.
+public enum Env {
+    /// The variable's value, or `fallback` when unset or empty.
+    public static func string(_ name: String, _ fallback: String) -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return fallback }
+        return value
+    }
+
+    /// The variable's value, or `nil` when unset or empty.
+    public static func optional(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// The variable as an integer, or `fallback` when unset, empty or not an integer.
+    public static func int(_ name: String, _ fallback: Int) -> Int {
+        optional(name).flatMap { Int($0) } ?? fallback
+    }
+
+    /// The variable as a boolean (`1`, `true`, `yes`, `on`), or `fallback` when unset.
+    public static func bool(_ name: String, _ fallback: Bool) -> Bool {
+        guard let value = optional(name)?.lowercased() else { return fallback }
+        return ["1", "true", "yes", "on"].contains(value)
+    }
+}

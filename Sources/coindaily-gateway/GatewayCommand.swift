@@ -1,0 +1,74 @@
+import ArgumentParser
+import CoinDailyGateway
+import CoinDailyRedis
+import CoinDailyService
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// `coindaily-gateway`: parses flags (each with an environment variable) and runs the gateway.
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coindaily-gateway",
+        abstract: "The CoinDaily Realtime WebSocket gateway (plain JSON protocol on /ws).")
+
+    @Option(help: "Address to bind (GATEWAY_HOST).") var host: String = Env.string("GATEWAY_HOST", "0.0.0.0")
+    @Option(help: "Port (GATEWAY_PORT).") var port: Int = Env.int("GATEWAY_PORT", 4000)
+    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(help: "Time to authenticate, ms (GATEWAY_AUTH_TIMEOUT_MS).")
+    var authTimeoutMs: Int = Env.int("GATEWAY_AUTH_TIMEOUT_MS", 10_000)
+    @Option(help: "Close connections silent this long, ms (GATEWAY_IDLE_TIMEOUT_MS).")
+    var idleTimeoutMs: Int = Env.int("GATEWAY_IDLE_TIMEOUT_MS", 60_000)
+    @Option(help: "WebSocket ping interval, ms (GATEWAY_PING_INTERVAL_MS).")
+    var pingIntervalMs: Int = Env.int("GATEWAY_PING_INTERVAL_MS", 25_000)
+    @Option(help: "Largest client message; bigger gets INVALID_MESSAGE_FORMAT (GATEWAY_MAX_MESSAGE_BYTES).")
+    var maxMessageBytes: Int = Env.int("GATEWAY_MAX_MESSAGE_BYTES", 65_536)
+    @Option(help: "Largest frame accepted at all; bigger closes with 1009 (GATEWAY_MAX_FRAME_BYTES).")
+    var maxFrameBytes: Int = Env.int("GATEWAY_MAX_FRAME_BYTES", 1_048_576)
+    @Option(help: "Outbound buffer per connection before it is cut off as slow, 3008 (GATEWAY_MAX_OUTBOUND_BYTES).")
+    var maxOutboundBytes: Int = Env.int("GATEWAY_MAX_OUTBOUND_BYTES", 1_048_576)
+    @Option(help: "Most Redis channels one connection may hold (GATEWAY_MAX_CHANNELS_PER_CONNECTION).")
+    var maxChannelsPerConnection: Int = Env.int("GATEWAY_MAX_CHANNELS_PER_CONNECTION", 256)
+    @Option(help: "Most tokens in one request (GATEWAY_MAX_TOKENS_PER_REQUEST).")
+    var maxTokensPerRequest: Int = Env.int("GATEWAY_MAX_TOKENS_PER_REQUEST", 100)
+    @Option(help: "Grace period on SIGTERM, ms (GATEWAY_SHUTDOWN_GRACE_MS).")
+    var shutdownGraceMs: Int = Env.int("GATEWAY_SHUTDOWN_GRACE_MS", 5_000)
+    @Option(help: "Also accept HS256 tokens signed with this secret (JWT_SECRET).")
+    var jwtSecret: String? = Env.optional("JWT_SECRET")
+    @Option(help: "Event loop threads; 0 = one per core (GATEWAY_THREADS).")
+    var threads: Int = Env.int("GATEWAY_THREADS", 0)
+    @Option(help: "Log level (LOG_LEVEL).") var logLevel: String = Env.string("LOG_LEVEL", "info")
+
+    func validate() throws {
+        for (name, value) in [
+            ("auth-timeout-ms", authTimeoutMs), ("idle-timeout-ms", idleTimeoutMs), ("ping-interval-ms", pingIntervalMs),
+            ("max-message-bytes", maxMessageBytes), ("max-frame-bytes", maxFrameBytes),
+            ("max-outbound-bytes", maxOutboundBytes), ("max-channels-per-connection", maxChannelsPerConnection),
+            ("max-tokens-per-request", maxTokensPerRequest),
+        ] where value <= 0 {
+            throw ValidationError("--\(name) must be positive")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+    }
+
+    func run() async throws {
+        let logger = LoggingBootstrap.bootstrap(label: "coindaily-gateway", level: logLevel)
+        let registry = MetricsBootstrap.bootstrap()
+        let redis = try RedisConfiguration(url: redisURL)
+        let configuration = GatewayConfiguration(
+            host: host, port: port, authTimeout: .milliseconds(authTimeoutMs), idleTimeout: .milliseconds(idleTimeoutMs),
+            pingInterval: .milliseconds(pingIntervalMs), maxMessageBytes: maxMessageBytes, maxFrameBytes: maxFrameBytes,
+            maxOutboundBytes: maxOutboundBytes, maxChannelsPerConnection: maxChannelsPerConnection,
+            shutdownGracePeriod: .milliseconds(shutdownGraceMs),
+            requestLimits: .init(maxTokensPerRequest: maxTokensPerRequest))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
+        let gateway = await Gateway(
+            configuration: configuration, redis: redis, hs256Secret: jwtSecret, group: group, logger: logger,
+            metrics: { registry.emitToBuffer() })
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: [.init(service: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await serviceGroup.run()
+        try await group.shutdownGracefully()
+    }
+}
