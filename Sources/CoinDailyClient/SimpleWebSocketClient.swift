@@ -39,6 +39,8 @@ public final class SimpleWebSocketClient: Sendable {
                     automaticErrorHandling: true,
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
+                            let requester = try channel.pipeline.syncOperations.context(handlerType: UpgradeRequester.self)
+                            channel.pipeline.syncOperations.removeHandler(context: requester, promise: nil)
                             try channel.pipeline.syncOperations.addHandler(
                                 NIOWebSocketFrameAggregator(
                                     minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024,

@@ -88,7 +88,7 @@ final class ClientSession {
             close(code: CloseCode.policyViolation, reason: "authentication timeout")
             return
         }
-        if let identity, UnixTime.nowMillis() >= identity.expiresAtMillis {
+        if let identity, context.clock() >= identity.expiresAtMillis {
             sendError(ProtocolError(.authFailed, "token expired: reconnect with a fresh token"), type: "error")
             logger.info("closing: token expired", metadata: ["user.id": "\(identity.userId)"])
             close(code: CloseCode.policyViolation, reason: "token expired")

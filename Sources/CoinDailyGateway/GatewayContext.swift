@@ -1,5 +1,6 @@
 import CoinDailyAuthCore
 import CoinDailyRedis
+import CoinDailyService
 import Logging
 import NIOCore
 
@@ -17,12 +18,16 @@ public final class GatewayContext: Sendable {
     public let metrics: GatewayMetrics
     /// Logger.
     public let logger: Logger
+    /// Wall clock in Unix milliseconds (message timestamps, token expiry); replaceable in tests.
+    public let clock: @Sendable () -> Int64
     let hubs: [LoopHub]
 
     init(
         configuration: GatewayConfiguration, verifier: TokenVerifier, redis: RedisClient, knownTokens: KnownTokens,
-        metrics: GatewayMetrics, logger: Logger, hubs: [LoopHub]
+        metrics: GatewayMetrics, logger: Logger, hubs: [LoopHub],
+        clock: @escaping @Sendable () -> Int64 = { UnixTime.nowMillis() }
     ) {
+        self.clock = clock
         self.configuration = configuration
         self.verifier = verifier
         self.redis = redis

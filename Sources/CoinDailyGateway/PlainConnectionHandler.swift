@@ -15,7 +15,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     private let gateway: GatewayContext
     private let connectionID: UInt64
-    private var session: ClientSession?
+    private(set) var session: ClientSession?
     private var context: ChannelHandlerContext?
     private var rawContext: ChannelHandlerContext?
     private var closing = false
@@ -121,14 +121,14 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     func sendMessage(type: String, data: JSONValue?, replyTo id: String?) {
         guard let context else { return }
         let json = PlainMessage.event(
-            type: type, data: data, id: id, timestamp: UnixTime.nowMillis(), allocator: context.channel.allocator)
+            type: type, data: data, id: id, timestamp: gateway.clock(), allocator: context.channel.allocator)
         writeRaw(WebSocketFrameBytes.text(json, allocator: context.channel.allocator), flush: true)
     }
 
     func sendError(_ error: ProtocolError, type: String, replyTo id: String?) {
         guard let context else { return }
         let json = PlainMessage.error(
-            error, type: type, id: id, timestamp: UnixTime.nowMillis(), allocator: context.channel.allocator)
+            error, type: type, id: id, timestamp: gateway.clock(), allocator: context.channel.allocator)
         writeRaw(WebSocketFrameBytes.text(json, allocator: context.channel.allocator), flush: true)
     }
 
