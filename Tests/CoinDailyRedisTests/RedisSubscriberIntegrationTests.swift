@@ -1,0 +1,66 @@
+import NIOCore
+import Testing
+
+@testable import CoinDailyRedis
+
+@Suite("RedisSubscriber integration", .timeLimit(.minutes(1)))
+struct RedisSubscriberIntegrationTests {
+    @Test("subscribe at run time, receive, unsubscribe at run time and stop receiving")
+    func runtimeSubscriptions() async throws {
+        let server = try RedisServerProcess()
+        try await server.start()
+        defer { server.kill() }
+        let configuration = TestRedis.configuration(port: server.port)
+        let collector = MessageCollector()
+        let subscriber = RedisSubscriber(
+            configuration: configuration,
+            eventLoopGroup: TestRedis.group,
+            logger: TestRedis.logger("subscriber"),
+            onMessages: collector.callback
+        )
+        let publisher = RedisClient(configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("publisher"))
+        let states = StateRecorder()
+        subscriber.onConnectionStateChange = states.hook
+        try await withTimeout(30, "pub/sub") {
+            subscriber.start()
+            try await eventually(10, "subscriber connects") { subscriber.isConnected }
+            #expect(try await publisher.publish("before", to: "prices") == 0)
+
+            try await subscriber.subscribe(["prices", "news"]).get()
+            #expect(await subscriber.desiredChannels() == ["prices", "news"])
+            #expect(try await publisher.publish("p1", to: "prices") == 1)
+            #expect(try await publisher.publish("n1", to: "news") == 1)
+            var binary = ByteBuffer(bytes: [0, 1, 13, 10, 200])
+            #expect(try await publisher.publish(binary, to: "prices") == 1)
+            try await eventually(10, "three messages") { collector.messages.count == 3 }
+            #expect(collector.payloads(on: "prices") == ["p1", String(buffer: binary)])
+            #expect(collector.messages.last?.payload == binary)
+            #expect(collector.payloads(on: "news") == ["n1"])
+
+            // Subscribing again to a confirmed channel completes at once and does not duplicate delivery.
+            try await subscriber.subscribe(["prices"]).get()
+            #expect(try await publisher.publish("p2", to: "prices") == 1)
+            try await eventually(10, "p2") { collector.payloads(on: "prices").count == 3 }
+
+            try await subscriber.unsubscribe(["prices"]).get()
+            #expect(await subscriber.desiredChannels() == ["news"])
+            #expect(try await publisher.publish("p3", to: "prices") == 0)
+            #expect(try await publisher.publish("n2", to: "news") == 1)
+            try await eventually(10, "n2") { collector.payloads(on: "news") == ["n1", "n2"] }
+            #expect(collector.payloads(on: "prices") == ["p1", String(buffer: binary), "p2"])
+            binary.clear()
+
+            // Many publishes: every batch is non-empty and nothing is lost or reordered.
+            let published = (0..<500).map { "m\($0)" }
+            _ = try await publisher.pipeline(published.map { ["PUBLISH", "news", $0] })
+            try await eventually(10, "500 messages") { collector.payloads(on: "news").count == 502 }
+            #expect(collector.payloads(on: "news") == ["n1", "n2"] + published)
+            #expect(collector.allBatches.allSatisfy { !$0.isEmpty })
+            #expect(subscriber.reconnectCount == 0)
+        }
+        await subscriber.shutdown()
+        #expect(states.recorded == [.connected, .shutdown])
+        await #expect(throws: RedisError.clientShutdown) { try await subscriber.subscribe(["late"]).get() }
+        await publisher.shutdown()
+    }
+}
