@@ -43,6 +43,7 @@ let package = Package(
             dependencies: [
                 "CHiredis",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -182,6 +183,9 @@ let package = Package(
             dependencies: [
                 "CoinDailyClient", "CoinDailyRedis", "CoinDailyProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -190,18 +194,38 @@ let package = Package(
             name: "CoinDailyRedisTests",
             dependencies: [
                 "CoinDailyRedis",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "CoinDailyProtocolTests", dependencies: ["CoinDailyProtocol"]),
+        .testTarget(
+            name: "CoinDailyProtocolTests",
+            dependencies: [
+                "CoinDailyProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "CoinDailyGatewayTests",
             dependencies: [
-                "CoinDailyGateway", "CoinDailyProtocol", "CoinDailyAuthCore",
+                "CoinDailyGateway", "CoinDailyProtocol", "CoinDailyAuthCore", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "CoinDailySentimentTests", dependencies: ["CoinDailySentiment"]),
-        .testTarget(name: "CoinDailyAuthTests", dependencies: ["CoinDailyAuthCore"]),
+        .testTarget(
+            name: "CoinDailyAuthTests",
+            dependencies: [
+                "CoinDailyAuthCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
     ]
 )

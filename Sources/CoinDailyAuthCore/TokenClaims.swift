@@ -37,10 +37,10 @@ public struct TokenClaims: JWTPayload, Equatable {
         self.jti = .init(value: id)
     }
 
-    /// Checks `exp`, `nbf`, `iss` and `aud`; jwt-kit has already checked the signature when it calls this.
-    public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try verifyClaims(now: Date())
-    }
+    /// Called by jwt-kit after the signature verified. Deliberately empty: ``TokenVerifier`` checks the
+    /// claims itself with ``verifyClaims(now:)`` at the time it is given, so tests and callers can pass
+    /// their own clock. Never trust these claims without going through ``TokenVerifier``.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
 
     /// Checks the time and audience claims against `now`.
     public func verifyClaims(now: Date) throws(AuthFailure) {

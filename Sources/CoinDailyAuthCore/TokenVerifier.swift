@@ -20,10 +20,29 @@ public final class TokenVerifier: Sendable {
     private let ring: Mutex<KeyRing>
     private let hmac: JWTKeyCollection?
 
+    /// Why a verifier could not be configured.
+    public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+        /// The HS256 secret is shorter than ``TokenVerifier/minimumSecretBytes``.
+        case secretTooShort(Int)
+        public var description: String {
+            switch self {
+            case .secretTooShort(let n):
+                "JWT_SECRET must be at least \(TokenVerifier.minimumSecretBytes) bytes (RFC 7518 §3.2), got \(n)"
+            }
+        }
+    }
+
+    /// The shortest HS256 secret accepted: 32 bytes, as RFC 7518 requires for HS256.
+    public static let minimumSecretBytes = 32
+
     /// Creates a verifier with no EdDSA keys yet.
     ///
-    /// - Parameter hs256Secret: when set, HS256 tokens signed with it are accepted too.
-    public init(hs256Secret: String? = nil) async {
+    /// - Parameter hs256Secret: when set, HS256 tokens signed with it are accepted too; it must be at
+    ///   least ``minimumSecretBytes`` long.
+    public init(hs256Secret: String? = nil) async throws(ConfigurationError) {
+        if let hs256Secret, !hs256Secret.isEmpty, hs256Secret.utf8.count < Self.minimumSecretBytes {
+            throw .secretTooShort(hs256Secret.utf8.count)
+        }
         self.ring = Mutex(KeyRing(eddsa: JWTKeyCollection(), kids: []))
         if let hs256Secret, !hs256Secret.isEmpty {
             let collection = JWTKeyCollection()
@@ -76,7 +95,7 @@ public final class TokenVerifier: Sendable {
         try claims.verifyClaims(now: now)
         return VerifiedIdentity(
             userId: claims.sub.value, roles: Set(claims.roles),
-            expiresAtMillis: Int64((claims.exp.value.timeIntervalSince1970 * 1000).rounded()),
+            expiresAtMillis: Int64(exactly: min((claims.exp.value.timeIntervalSince1970 * 1000).rounded(), 9e15)) ?? 0,
             tokenId: claims.jti.value)
     }
 

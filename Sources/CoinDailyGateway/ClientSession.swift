@@ -17,11 +17,17 @@ final class ClientSession {
     private let context: GatewayContext
     private let hub: LoopHub
     private let eventLoop: any EventLoop
-    private weak var transport: (any SessionTransport)?
+    /// Strong while the connection lives (the handler owns the session too); cleared in ``stop()``
+    /// to break the cycle. Avoids a weak load per delivered event.
+    private var transport: (any SessionTransport)?
     private var logger: Logger
 
     private(set) var identity: VerifiedIdentity?
-    private var filters: [ChannelKind: SubscriptionFilter] = [:]
+    private var filters: [ChannelKind: SubscriptionFilter] = [:] {
+        didSet { filterSlots = ChannelKind.allCases.map { filters[$0] } }
+    }
+    /// ``filters`` by ``ChannelKind/index``: the fan-out path reads this array, not the dictionary.
+    private var filterSlots: [SubscriptionFilter?] = Array(repeating: nil, count: ChannelKind.allCases.count)
     private var kindChannels: [ChannelKind: Set<String>] = [:]
     private var authInFlight = false
     private var queued: Deque<(id: String?, result: Result<ClientRequest, ProtocolError>)> = []
@@ -69,6 +75,7 @@ final class ClientSession {
         filters.removeAll()
         queued.removeAll()
         hub.unregister(self)
+        transport = nil
         context.metrics.connections.decrement()
     }
 
@@ -109,7 +116,7 @@ final class ClientSession {
 
     @inline(__always)
     func accepts(_ event: OutboundEvent) -> Bool {
-        filters[event.kind]?.matches(event.attributes) ?? false
+        filterSlots[event.kind.index]?.matches(event.attributes) ?? false
     }
 
     @inline(__always)

@@ -35,9 +35,9 @@ public final class Gateway: Service, Sendable {
     public init(
         configuration: GatewayConfiguration, redis: RedisConfiguration, hs256Secret: String?,
         group: MultiThreadedEventLoopGroup, logger: Logger, metrics: @escaping @Sendable () -> [UInt8]
-    ) async {
+    ) async throws {
         let gatewayMetrics = GatewayMetrics()
-        let verifier = await TokenVerifier(hs256Secret: hs256Secret)
+        let verifier = try await TokenVerifier(hs256Secret: hs256Secret)
         let redisClient = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
         let knownTokens = KnownTokens()
         let refresher = GatewayRefresher(
@@ -50,7 +50,10 @@ public final class Gateway: Service, Sendable {
             broadcasterBox.withLock { $0 }?.handle(messages)
         }
         let registry = RedisChannelRegistry(subscriber: subscriber, metrics: gatewayMetrics)
-        let hubs = group.makeIterator().map { LoopHub(eventLoop: $0, registry: registry, metrics: gatewayMetrics) }
+        let flushInterval = TimeAmount.nanoseconds(Int64(configuration.flushInterval.milliseconds) * 1_000_000)
+        let hubs = group.makeIterator().map {
+            LoopHub(eventLoop: $0, registry: registry, metrics: gatewayMetrics, flushInterval: flushInterval)
+        }
         let broadcaster = Broadcaster(hubs: hubs, metrics: gatewayMetrics) { refresher.requestReload() }
         broadcasterBox.withLock { $0 = broadcaster }
 

@@ -20,6 +20,11 @@ public struct GatewayConfiguration: Sendable {
     public var maxFrameBytes: Int
     /// Bytes the gateway queues for one client before cutting it off as a slow consumer (default 1 MiB).
     public var maxOutboundBytes: Int
+    /// Coalescing of fan-out flushes: each event loop flushes its connections at most once per this
+    /// interval; a loop that has not flushed for that long flushes at once, so a lone event goes out
+    /// immediately and a steady stream is written with one system call per connection per interval
+    /// (default 20 ms; 0 flushes after every Redis read batch). See `docs/performance.md`.
+    public var flushInterval: Duration
     /// Most Redis channels one connection may hold through its subscriptions (default 256).
     public var maxChannelsPerConnection: Int
     /// Most messages buffered while an `auth` is being verified (default 32).
@@ -39,7 +44,7 @@ public struct GatewayConfiguration: Sendable {
         authTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
         pingInterval: Duration = .seconds(25), maxMessageBytes: Int = 64 * 1024,
         maxFrameBytes: Int = 1024 * 1024, maxOutboundBytes: Int = 1024 * 1024,
-        maxChannelsPerConnection: Int = 256, maxPendingMessagesDuringAuth: Int = 32,
+        flushInterval: Duration = .milliseconds(20), maxChannelsPerConnection: Int = 256, maxPendingMessagesDuringAuth: Int = 32,
         shutdownGracePeriod: Duration = .seconds(5), requestLimits: ClientRequestLimits = .init(),
         tokenRefreshInterval: Duration = .seconds(30), keyRefreshInterval: Duration = .seconds(60)
     ) {
@@ -52,6 +57,7 @@ public struct GatewayConfiguration: Sendable {
         self.maxMessageBytes = maxMessageBytes
         self.maxFrameBytes = maxFrameBytes
         self.maxOutboundBytes = maxOutboundBytes
+        self.flushInterval = flushInterval
         self.maxChannelsPerConnection = maxChannelsPerConnection
         self.maxPendingMessagesDuringAuth = maxPendingMessagesDuringAuth
         self.shutdownGracePeriod = shutdownGracePeriod

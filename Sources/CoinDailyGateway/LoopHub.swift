@@ -15,11 +15,15 @@ public final class LoopHub: @unchecked Sendable {
     private var sessions: [ObjectIdentifier: ClientSession] = [:]
     private var dirty: [ClientSession] = []
     private var sweepTask: RepeatedTask?
+    private let flushInterval: TimeAmount
+    private var lastFlush = NIODeadline.uptimeNanoseconds(0)
+    private var scheduledFlush: Scheduled<Void>?
 
-    init(eventLoop: any EventLoop, registry: RedisChannelRegistry, metrics: GatewayMetrics) {
+    init(eventLoop: any EventLoop, registry: RedisChannelRegistry, metrics: GatewayMetrics, flushInterval: TimeAmount = .zero) {
         self.eventLoop = eventLoop
         self.registry = registry
         self.metrics = metrics
+        self.flushInterval = flushInterval
     }
 
     /// Number of sessions on this loop.
@@ -59,7 +63,8 @@ public final class LoopHub: @unchecked Sendable {
         }
     }
 
-    /// Writes each event to every matching session, then flushes each touched session once.
+    /// Writes each event to every matching session, then flushes each touched session once — now, or,
+    /// when this loop flushed less than the flush interval ago, when the interval is up.
     func deliver(_ events: [OutboundEvent]) {
         eventLoop.assertInEventLoop()
         var delivered = 0
@@ -75,12 +80,27 @@ public final class LoopHub: @unchecked Sendable {
                 }
             }
         }
+        if delivered > 0 { metrics.messagesOut.increment(by: delivered) }
+        guard !dirty.isEmpty, scheduledFlush == nil else { return }
+        let now = NIODeadline.now()
+        if flushInterval == .zero || now - lastFlush >= flushInterval {
+            flushDirty(now: now)
+        } else {
+            scheduledFlush = eventLoop.scheduleTask(deadline: lastFlush + flushInterval) {
+                self.scheduledFlush = nil
+                self.flushDirty(now: .now())
+            }
+        }
+    }
+
+    /// Flushes every session written to since the last flush.
+    private func flushDirty(now: NIODeadline) {
+        lastFlush = now
         for session in dirty {
             session.isDirty = false
             session.flush()
         }
         dirty.removeAll(keepingCapacity: true)
-        if delivered > 0 { metrics.messagesOut.increment(by: delivered) }
     }
 
     /// Starts the periodic check of timeouts and heartbeats.

@@ -12,6 +12,21 @@ public enum ChannelKind: String, Sendable, CaseIterable, Hashable {
     case systemHealth = "system_health"
     case trendingMemecoins = "trending_memecoins"
 
+    /// Position in `allCases` (0–7), for array-indexed lookups on hot paths.
+    @inline(__always)
+    public var index: Int {
+        switch self {
+        case .marketSentiment: 0
+        case .whaleActivity: 1
+        case .taskUpdates: 2
+        case .pipelineUpdates: 3
+        case .budgetAlerts: 4
+        case .moderationQueue: 5
+        case .systemHealth: 6
+        case .trendingMemecoins: 7
+        }
+    }
+
     /// The client event that subscribes, e.g. `subscribe_market_sentiment`.
     public var subscribeEvent: String { "subscribe_" + rawValue }
 

@@ -39,7 +39,7 @@ public struct EventEnvelope: Sendable, Equatable {
         }
         guard let type = object["type"]?.stringValue else { throw .malformed("missing type") }
         guard let data = object["data"], data.objectValue != nil else { throw .malformed("data must be an object") }
-        let timestamp = object["timestamp"]?.numberValue.map { Int64($0) } ?? 0
+        let timestamp = object["timestamp"]?.numberValue.flatMap { Int64(exactly: $0.rounded(.towardZero)) } ?? 0
         return EventEnvelope(type: type, data: data, timestamp: timestamp)
     }
 }

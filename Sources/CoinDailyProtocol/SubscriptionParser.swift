@@ -7,6 +7,9 @@ enum SubscriptionParser {
         var request = SubscriptionRequest()
         switch kind {
         case .marketSentiment:
+            if isUnsubscribe, data?["tokens"] == nil || data?["tokens"] == .null {
+                break  // no tokens named: unsubscribe from all of them
+            }
             guard let value = data?["tokens"] else {
                 throw .subscription("\(kind.subscribeEvent) needs data.tokens, a non-empty array of token symbols")
             }

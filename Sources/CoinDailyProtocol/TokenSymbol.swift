@@ -2,11 +2,10 @@
 public enum TokenSymbol {
     /// Upper-cases `raw` and checks it is 1–15 ASCII letters or digits; `nil` otherwise.
     public static func normalize(_ raw: String) -> String? {
-        let upper = raw.uppercased()
-        guard !upper.isEmpty, upper.utf8.count <= 15,
-            upper.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) })
+        guard !raw.isEmpty, raw.utf8.count <= 15,
+            raw.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) })
         else { return nil }
-        return upper
+        return raw.uppercased()
     }
 
     /// Symbols every gateway knows without asking Redis; producers add more to ``RedisKeys/knownTokens``.

@@ -96,7 +96,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         try await Task.sleep(for: .seconds(1))
         let rssIdle = gatewayPid.flatMap(ProcStat.rssKB)
-        let cpuStart = gatewayPid.flatMap(ProcStat.cpuMicros)
+        let cpuStart = gatewayPid.flatMap(ProcStat.cpuSplitMicros)
 
         // 3. Publish R per second for T seconds.
         let channel = RedisKeys.sentimentChannel(symbol)
@@ -123,7 +123,7 @@ struct BenchCommand: AsyncParsableCommand {
         while stats.delivered < expected && ContinuousClock.now < drainDeadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        let cpuEnd = gatewayPid.flatMap(ProcStat.cpuMicros)
+        let cpuEnd = gatewayPid.flatMap(ProcStat.cpuSplitMicros)
         let elapsed = Double((publishEnd - start).components.seconds) + Double((publishEnd - start).components.attoseconds) / 1e18
 
         let snapshot = stats.snapshot()
@@ -138,7 +138,10 @@ struct BenchCommand: AsyncParsableCommand {
             "latency_max_ms": .number(snapshot.percentile(1.0)),
         ]
         if let a = cpuStart, let b = cpuEnd, snapshot.delivered > 0 {
-            result["gateway_cpu_us_per_delivery"] = .number((Double(b - a) / Double(snapshot.delivered) * 100).rounded() / 100)
+            let per = { (micros: Int64) in (Double(micros) / Double(snapshot.delivered) * 100).rounded() / 100 }
+            result["gateway_cpu_us_per_delivery"] = .number(per(b.user + b.system - a.user - a.system))
+            result["gateway_user_us_per_delivery"] = .number(per(b.user - a.user))
+            result["gateway_system_us_per_delivery"] = .number(per(b.system - a.system))
         }
         if let before = rssBefore, let idle = rssIdle {
             result["gateway_rss_kb_before"] = .number(Double(before))
@@ -244,14 +247,19 @@ final class SequenceTracker: Sendable {
 enum ProcStat {
     /// utime + stime of `pid` in microseconds.
     static func cpuMicros(_ pid: Int32) -> Int64? {
+        cpuSplitMicros(pid).map { $0.user + $0.system }
+    }
+
+    /// utime and stime of `pid` in microseconds.
+    static func cpuSplitMicros(_ pid: Int32) -> (user: Int64, system: Int64)? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
         else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         // After the command: state is field 3; utime and stime are fields 14 and 15 (1-based).
         guard fields.count > 13, let utime = Int64(fields[11]), let stime = Int64(fields[12]) else { return nil }
-        let ticks = Int64(sysconf(Int32(_SC_CLK_TCK)))
-        return (utime + stime) * 1_000_000 / max(ticks, 1)
+        let ticks = max(Int64(sysconf(Int32(_SC_CLK_TCK))), 1)
+        return (utime * 1_000_000 / ticks, stime * 1_000_000 / ticks)
     }
 
     /// VmRSS of `pid` in KiB.

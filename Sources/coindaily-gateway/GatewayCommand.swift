@@ -28,6 +28,8 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxFrameBytes: Int = Env.int("GATEWAY_MAX_FRAME_BYTES", 1_048_576)
     @Option(help: "Outbound buffer per connection before it is cut off as slow, 3008 (GATEWAY_MAX_OUTBOUND_BYTES).")
     var maxOutboundBytes: Int = Env.int("GATEWAY_MAX_OUTBOUND_BYTES", 1_048_576)
+    @Option(help: "Flush each event loop's connections at most once per this interval, ms; 0 = after every Redis batch (GATEWAY_FLUSH_INTERVAL_MS).")
+    var flushIntervalMs: Int = Env.int("GATEWAY_FLUSH_INTERVAL_MS", 20)
     @Option(help: "Most Redis channels one connection may hold (GATEWAY_MAX_CHANNELS_PER_CONNECTION).")
     var maxChannelsPerConnection: Int = Env.int("GATEWAY_MAX_CHANNELS_PER_CONNECTION", 256)
     @Option(help: "Most tokens in one request (GATEWAY_MAX_TOKENS_PER_REQUEST).")
@@ -49,7 +51,11 @@ struct GatewayCommand: AsyncParsableCommand {
         ] where value <= 0 {
             throw ValidationError("--\(name) must be positive")
         }
+        guard flushIntervalMs >= 0, flushIntervalMs <= 1000 else { throw ValidationError("--flush-interval-ms must be 0...1000") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        if let jwtSecret, !jwtSecret.isEmpty, jwtSecret.utf8.count < 32 {
+            throw ValidationError("--jwt-secret (JWT_SECRET) must be at least 32 bytes")
+        }
     }
 
     func run() async throws {
@@ -59,11 +65,12 @@ struct GatewayCommand: AsyncParsableCommand {
         let configuration = GatewayConfiguration(
             host: host, port: port, authTimeout: .milliseconds(authTimeoutMs), idleTimeout: .milliseconds(idleTimeoutMs),
             pingInterval: .milliseconds(pingIntervalMs), maxMessageBytes: maxMessageBytes, maxFrameBytes: maxFrameBytes,
-            maxOutboundBytes: maxOutboundBytes, maxChannelsPerConnection: maxChannelsPerConnection,
+            maxOutboundBytes: maxOutboundBytes, flushInterval: .milliseconds(flushIntervalMs),
+            maxChannelsPerConnection: maxChannelsPerConnection,
             shutdownGracePeriod: .milliseconds(shutdownGraceMs),
             requestLimits: .init(maxTokensPerRequest: maxTokensPerRequest))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
-        let gateway = await Gateway(
+        let gateway = try await Gateway(
             configuration: configuration, redis: redis, hs256Secret: jwtSecret, group: group, logger: logger,
             metrics: { registry.emitToBuffer() })
         let serviceGroup = ServiceGroup(
