@@ -42,6 +42,24 @@ public struct JWKSet: Codable, Sendable, Equatable {
         return String(decoding: (try? encoder.encode(self)) ?? Data("{\"keys\":[]}".utf8), as: UTF8.self)
     }
 
+    /// `own` plus the keys of an `HGETALL cd:auth:jwks` reply (alternating kid and a JWKS document),
+    /// without duplicates; entries that do not parse are skipped.
+    public static func merging(_ own: JWKSet, hashReply: [String]) -> JWKSet {
+        var keys = own.keys
+        var seen = Set(keys.map(\.kid))
+        var index = 1
+        while index < hashReply.count {
+            if let set = try? JWKSet.parse(hashReply[index]) {
+                for key in set.keys where !seen.contains(key.kid) {
+                    keys.append(key)
+                    seen.insert(key.kid)
+                }
+            }
+            index += 2
+        }
+        return JWKSet(keys: keys)
+    }
+
     /// Parses a JWKS document.
     public static func parse(_ json: String) throws -> JWKSet {
         try JSONDecoder().decode(JWKSet.self, from: Data(json.utf8))

@@ -17,6 +17,7 @@ public struct AuthService: Sendable {
     private let store: SigningKeyStore
     private let redis: RedisClient
     private let logger: Logger
+    private let metrics = AuthMetrics()
 
     /// Loads (or creates) the signing keys and prepares the service.
     public init(configuration: AuthServiceConfiguration, redis: RedisClient, logger: Logger) async throws {
@@ -34,18 +35,35 @@ public struct AuthService: Sendable {
     public func application(registry: PrometheusCollectorRegistry) -> some ApplicationProtocol {
         let router = Router()
         ControlRoutes.add(to: router, registry: registry, isReady: { [redis] in redis.isConnected })
-        let jwksJSON = store.jwks.json()
-        router.get(".well-known/jwks.json") { _, _ in
-            Response(
+        let ownKeys = store.jwks
+        router.get(".well-known/jwks.json") { [redis] _, _ in
+            // Every key any auth instance published, so outside verifiers accept all valid tokens;
+            // this instance's own keys when Redis is unreachable.
+            var keys = ownKeys.keys
+            if let all = try? await redis.send(["HGETALL", RedisKeys.jwks]) {
+                keys = JWKSet.merging(ownKeys, hashReply: (all.array ?? []).compactMap(\.string)).keys
+            }
+            return Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "max-age=60"],
-                body: .init(byteBuffer: ByteBuffer(string: jwksJSON)))
+                body: .init(byteBuffer: ByteBuffer(string: JWKSet(keys: keys).json())))
         }
         let service = self
         router.post("v1/tokens") { request, _ in
-            try service.authorize(request)
+            do {
+                try service.authorize(request)
+            } catch {
+                service.metrics.unauthorized.increment()
+                throw error
+            }
             let body = try await request.body.collect(upTo: 64 * 1024)
-            let tokenRequest = try TokenRequest.parse(
-                body, defaultTTL: service.configuration.defaultTTL, maxTTL: service.configuration.maxTTL)
+            let tokenRequest: TokenRequest
+            do {
+                tokenRequest = try TokenRequest.parse(
+                    body, defaultTTL: service.configuration.defaultTTL, maxTTL: service.configuration.maxTTL)
+            } catch {
+                service.metrics.invalid.increment()
+                throw error
+            }
             return try await service.mint(sub: tokenRequest.sub, roles: tokenRequest.roles, ttl: tokenRequest.ttl)
         }
         router.post("v1/refresh") { request, _ in
@@ -53,12 +71,13 @@ public struct AuthService: Sendable {
             guard let value = try? JSONValue.parse(body), let refresh = value["refreshToken"]?.stringValue,
                 !refresh.isEmpty, refresh.utf8.count <= 256
             else {
+                service.metrics.invalid.increment()
                 throw AuthAPIError.invalid("body must be {\"refreshToken\": \"...\"}")
             }
             return try await service.refresh(refresh)
         }
         let publisher = KeyPublisher(
-            redis: redis, jwks: jwksJSON, interval: configuration.publishInterval, logger: logger)
+            redis: redis, jwks: ownKeys, interval: configuration.publishInterval, logger: logger)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "coindaily-auth"),
@@ -93,8 +112,10 @@ public struct AuthService: Sendable {
             if reply.errorMessage != nil { throw AuthAPIError.unavailable }
         } catch {
             logger.warning("refresh token not stored", metadata: ["error": "\(error)"])
+            metrics.unavailable.increment()
             throw AuthAPIError.unavailable
         }
+        metrics.issued.increment()
         let expiresAt = Int64((claims.exp.value.timeIntervalSince1970 * 1000).rounded())
         logger.info("token issued", metadata: ["user.id": "\(sub)", "roles": "\(roles)", "token.jti": "\(claims.jti.value)"])
         let body: JSONValue = [
@@ -112,11 +133,13 @@ public struct AuthService: Sendable {
         do {
             reply = try await redis.send(["GETDEL", RedisKeys.refreshToken(Self.hash(refreshToken))])
         } catch {
+            metrics.unavailable.increment()
             throw AuthAPIError.unavailable
         }
         guard let json = reply.string, let record = try? JSONValue.parse(json), let sub = record["sub"]?.stringValue,
             let roles = record["roles"]?.arrayValue?.compactMap(\.stringValue)
         else {
+            metrics.refreshRejected.increment()
             throw AuthAPIError(
                 status: .unauthorized, code: "INVALID_REFRESH_TOKEN", message: "refresh token unknown, used or expired")
         }

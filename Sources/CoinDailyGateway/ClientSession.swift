@@ -20,14 +20,17 @@ final class ClientSession {
     /// Strong while the connection lives (the handler owns the session too); cleared in ``stop()``
     /// to break the cycle. Avoids a weak load per delivered event.
     private var transport: (any SessionTransport)?
-    private var logger: Logger
+    /// The remote address, kept for log lines (metadata is built only when something is logged,
+    /// so an idle connection carries no per-connection logger state).
+    private let remote: String
 
     private(set) var identity: VerifiedIdentity?
     private var filters: [ChannelKind: SubscriptionFilter] = [:] {
-        didSet { filterSlots = ChannelKind.allCases.map { filters[$0] } }
+        didSet { filterSlots = filters.isEmpty ? [] : ChannelKind.allCases.map { filters[$0] } }
     }
     /// ``filters`` by ``ChannelKind/index``: the fan-out path reads this array, not the dictionary.
-    private var filterSlots: [SubscriptionFilter?] = Array(repeating: nil, count: ChannelKind.allCases.count)
+    /// Empty until the first subscription, so idle connections allocate nothing for it.
+    private var filterSlots: [SubscriptionFilter?] = []
     private var kindChannels: [ChannelKind: Set<String>] = [:]
     private var authInFlight = false
     private var queued: Deque<(id: String?, result: Result<ClientRequest, ProtocolError>)> = []
@@ -45,14 +48,21 @@ final class ClientSession {
         self.hub = hub
         self.eventLoop = hub.eventLoop
         self.transport = transport
-        var logger = context.logger
-        logger[metadataKey: "connection.id"] = "\(connectionID)"
-        logger[metadataKey: "connection.remote"] = "\(remote)"
-        self.logger = logger
+        self.remote = remote
         let now = NIODeadline.now()
         self.authDeadline = now + .milliseconds(context.configuration.authTimeout.milliseconds)
         self.lastInbound = now
         self.nextPing = now + .milliseconds(context.configuration.pingInterval.milliseconds)
+    }
+
+    /// Logs `message` with this connection's metadata (`connection.id`, `connection.remote`, `user.id`).
+    private func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ extra: Logger.Metadata = [:]) {
+        let logger = context.logger
+        guard logger.logLevel <= level else { return }
+        var metadata: Logger.Metadata = ["connection.id": "\(connectionID)", "connection.remote": "\(remote)"]
+        if let identity { metadata["user.id"] = "\(identity.userId)" }
+        metadata.merge(extra) { _, new in new }
+        logger.log(level: level, message(), metadata: metadata)
     }
 
     // MARK: Lifecycle
@@ -91,18 +101,18 @@ final class ClientSession {
         guard !isClosed else { return }
         if identity == nil && !authInFlight && now >= authDeadline {
             sendError(ProtocolError(.connectionTimeout, "authentication timeout: send an auth message first"))
-            logger.info("closing: authentication timeout")
+            log(.info, "closing: authentication timeout")
             close(code: CloseCode.policyViolation, reason: "authentication timeout")
             return
         }
         if let identity, context.clock() >= identity.expiresAtMillis {
             sendError(ProtocolError(.authFailed, "token expired: reconnect with a fresh token"), type: "error")
-            logger.info("closing: token expired", metadata: ["user.id": "\(identity.userId)"])
+            log(.info, "closing: token expired")
             close(code: CloseCode.policyViolation, reason: "token expired")
             return
         }
         if now - lastInbound >= .milliseconds(context.configuration.idleTimeout.milliseconds) {
-            logger.info("closing: idle timeout")
+            log(.info, "closing: idle timeout")
             close(code: CloseCode.idleTimeout, reason: "idle timeout")
             return
         }
@@ -116,7 +126,8 @@ final class ClientSession {
 
     @inline(__always)
     func accepts(_ event: OutboundEvent) -> Bool {
-        filterSlots[event.kind.index]?.matches(event.attributes) ?? false
+        let index = event.kind.index
+        return index < filterSlots.count && (filterSlots[index]?.matches(event.attributes) ?? false)
     }
 
     @inline(__always)
@@ -204,7 +215,7 @@ final class ClientSession {
             case .failure(let error):
                 let failure = (error as? AuthFailure) ?? .malformed
                 self.context.metrics.authFailure.increment()
-                self.logger.info("authentication failed", metadata: ["reason": "\(failure)"])
+                self.log(.info, "authentication failed", ["reason": "\(failure)"])
                 self.sendError(ProtocolError(.authFailed, failure.description), type: "auth_error", replyTo: id)
             }
             self.drainQueue()
@@ -222,8 +233,7 @@ final class ClientSession {
         let rolesChanged = identity.map { $0.roles != verified.roles } ?? false
         identity = verified
         context.metrics.authSuccess.increment()
-        logger[metadataKey: "user.id"] = "\(verified.userId)"
-        logger.debug("authenticated")
+        log(.debug, "authenticated")
         if rolesChanged { revalidateSubscriptions(identity: verified) }
         transport?.sendMessage(
             type: "auth_success",
@@ -247,7 +257,7 @@ final class ClientSession {
     private func subscribe(_ kind: ChannelKind, _ parameters: SubscriptionRequest, identity: VerifiedIdentity, id: String?) {
         guard kind.isAllowed(for: identity.roles) else {
             let roles = (kind.allowedRoles ?? []).map(\.rawValue).sorted().joined(separator: " or ")
-            logger.info("forbidden subscription", metadata: ["channel": "\(kind.rawValue)"])
+            log(.info, "forbidden subscription", ["channel": "\(kind.rawValue)"])
             sendError(
                 .subscription("forbidden: \(kind.rawValue) requires the role \(roles)"), replyTo: id)
             return
@@ -329,7 +339,7 @@ final class ClientSession {
                     type: "market_sentiment_snapshot", data: ["sentiments": .array(found), "missing": .strings(missing)],
                     replyTo: id)
             case .failure(let error):
-                self.logger.warning("snapshot failed", metadata: ["error": "\(error)"])
+                self.log(.warning, "snapshot failed", ["error": "\(error)"])
                 self.sendError(ProtocolError(.serverError, "snapshot unavailable, retry later"), replyTo: id)
             }
         }

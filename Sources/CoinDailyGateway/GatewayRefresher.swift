@@ -57,9 +57,10 @@ final class GatewayRefresher: Service, Sendable {
 
     private func reload() async {
         do {
-            let reply = try await redis.send(["GET", RedisKeys.jwks])
-            if let json = reply.string {
-                let jwks = try JWKSet.parse(json)
+            let reply = try await redis.send(["HGETALL", RedisKeys.jwks])
+            let fields = (reply.array ?? []).compactMap(\.string)
+            if !fields.isEmpty {
+                let jwks = JWKSet.merging(JWKSet(keys: []), hashReply: fields)
                 let kids = await verifier.replaceKeys(with: jwks)
                 if !kids.isEmpty {
                     if !loadedKeys.exchange(true, ordering: .relaxed) {

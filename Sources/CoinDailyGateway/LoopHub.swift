@@ -70,7 +70,9 @@ public final class LoopHub: @unchecked Sendable {
         var delivered = 0
         for event in events {
             guard let list = channels[event.channel] else { continue }
-            for session in list.members where session.accepts(event) {
+            // Market sentiment has one Redis channel per token: being on the channel's list is the filter.
+            let filtered = event.kind != .marketSentiment
+            for session in list.members where !filtered || session.accepts(event) {
                 if session.enqueue(event) {
                     delivered += 1
                     if !session.isDirty {

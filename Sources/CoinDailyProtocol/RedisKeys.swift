@@ -24,10 +24,11 @@ public enum RedisKeys {
     /// The set of token symbols any producer has seen (SADD by producers, read by gateways).
     public static let knownTokens = "cd:tokens"
 
-    /// The auth service's public keys as a JWKS JSON document.
+    /// The auth services' public keys: a hash from `kid` to a JWKS document holding that one key. Every
+    /// auth instance adds its keys (HSET), so instances with different keys do not replace each other's.
     public static let jwks = "cd:auth:jwks"
 
-    /// Channel on which the auth service announces a change of its keys (payload: the new JWKS).
+    /// Channel on which an auth service announces its keys (payload: the key ids, comma-separated).
     public static let keysChannel = "cd:auth:keys"
 
     /// The refresh token record for a token hash.

@@ -127,9 +127,12 @@ public struct SentimentTicker: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            await producer.tick(now: SentimentProducer.nowMillis())
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { break }
+                await producer.tick(now: SentimentProducer.nowMillis())
+            }
         }
     }
 }
@@ -137,7 +140,7 @@ public struct SentimentTicker: Service {
 /// Feeds simulated inputs into the ingest stream (`cd:ingest:sentiment`), the same path upstream
 /// systems use, so `make run` shows live data end to end.
 public struct SentimentSimulationService: Service {
-    private var simulator: SentimentSimulator
+    private let simulator: SentimentSimulator
     private let redis: RedisClient
     private let interval: Duration
     private let logger: Logger
@@ -151,9 +154,14 @@ public struct SentimentSimulationService: Service {
     }
 
     public func run() async throws {
-        var simulator = self.simulator
+        let (simulator, redis, interval, logger) = (self.simulator, self.redis, self.interval, self.logger)
         logger.info("simulator on", metadata: ["seed": "\(simulator.seed)", "tokens": "\(simulator.tokens.count)"])
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        await cancelWhenGracefulShutdown { await Self.loop(simulator, redis, interval, logger) }
+    }
+
+    private static func loop(_ initial: SentimentSimulator, _ redis: RedisClient, _ interval: Duration, _ logger: Logger) async {
+        var simulator = initial
+        while !Task.isCancelled {
             let inputs = simulator.next(now: SentimentProducer.nowMillis())
             if !inputs.isEmpty {
                 let payload = JSONWriter.string(.array(inputs.map(Self.json)))

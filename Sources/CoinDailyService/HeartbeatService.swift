@@ -34,13 +34,15 @@ public struct HeartbeatService: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                _ = try await redis.send(["SET", key, details(), "EX", String(ttlSeconds)])
-            } catch {
-                logger.debug("heartbeat not written", metadata: ["error": "\(error)"])
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    _ = try await redis.send(["SET", key, details(), "EX", String(ttlSeconds)])
+                } catch {
+                    logger.debug("heartbeat not written", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
             }
-            try? await Task.sleep(for: interval)
         }
         _ = try? await redis.send(["DEL", key])
     }

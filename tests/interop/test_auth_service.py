@@ -1,0 +1,103 @@
+"""coindaily-auth over HTTP: minting tokens, rejecting bad requests, publishing its keys."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+import jwtutil
+from cdstack import HTTP, Stack, binary, child_env, free_port
+
+
+def test_mint_token_returns_a_signed_jwt_with_the_contract_claims(stack: Stack) -> None:
+    before = int(time.time())
+    resp = stack.post_token({"sub": "alice", "roles": ["user", "editor"], "ttl": 3600})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert set(body) >= {"token", "refreshToken", "expiresAt"}, body
+    assert isinstance(body["refreshToken"], str) and body["refreshToken"], body
+
+    header, claims, signature = jwtutil.decode(body["token"])
+    assert header["alg"] == "EdDSA", header
+    assert isinstance(header.get("kid"), str) and header["kid"], header
+    assert claims["sub"] == "alice"
+    assert claims["roles"] == ["user", "editor"]
+    assert claims["iss"] == "coindaily-auth"
+    assert claims["aud"] == "coindaily-ws" or claims["aud"] == ["coindaily-ws"], claims
+    assert isinstance(claims["jti"], str) and claims["jti"], claims
+    assert before - 5 <= claims["iat"] <= time.time() + 5, claims
+    assert abs(claims["exp"] - claims["iat"] - 3600) <= 1, claims
+    assert len(signature) == 64, "an Ed25519 signature is 64 bytes"
+
+    expires_at = body["expiresAt"]
+    assert isinstance(expires_at, (int, float)) and not isinstance(expires_at, bool), body
+    # Unix milliseconds (as in auth_success) or seconds; either way the token's exp.
+    assert abs(expires_at - claims["exp"] * 1000) <= 1000 or abs(expires_at - claims["exp"]) <= 1, body
+
+
+def test_jwks_publishes_the_key_that_verifies_minted_tokens(stack: Stack) -> None:
+    token = stack.mint("jwks-check", ["user"])
+    header, _, signature = jwtutil.decode(token)
+
+    resp = HTTP.get(f"{stack.auth_url}/.well-known/jwks.json", timeout=5)
+    assert resp.status_code == 200, resp.text
+    keys = resp.json()["keys"]
+    assert isinstance(keys, list) and keys, resp.text
+    matching = [k for k in keys if k.get("kid") == header["kid"]]
+    assert len(matching) == 1, f"kid {header['kid']} not (once) in {keys}"
+    jwk = matching[0]
+    assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519", jwk
+    assert "d" not in jwk, "the JWKS must not contain the private key"
+
+    public_key = Ed25519PublicKey.from_public_bytes(jwtutil.b64url_decode(jwk["x"]))
+    signing_input = token.rsplit(".", 1)[0].encode()
+    public_key.verify(signature, signing_input)  # raises InvalidSignature if not
+
+
+@pytest.mark.parametrize("key", [None, "wrong-admin-key", ""], ids=["no-header", "wrong-key", "empty-key"])
+def test_mint_token_without_the_admin_key_is_401(stack: Stack, key: str | None) -> None:
+    resp = stack.post_token({"sub": "mallory", "roles": ["admin"], "ttl": 3600}, key=key)
+    assert resp.status_code == 401, f"{resp.status_code}: {resp.text}"
+    assert "token" not in resp.text
+
+
+@pytest.mark.parametrize("raw", [
+    b"not json",
+    b"",
+    b"[]",
+    b'"alice"',
+    json.dumps({"roles": ["user"], "ttl": 60}).encode(),                   # no sub
+    json.dumps({"sub": 42, "roles": ["user"], "ttl": 60}).encode(),        # sub not a string
+    json.dumps({"sub": "alice", "roles": "user", "ttl": 60}).encode(),     # roles not an array
+    json.dumps({"sub": "alice", "roles": [1, 2], "ttl": 60}).encode(),     # roles not strings
+    json.dumps({"sub": "alice", "roles": ["user"], "ttl": "1h"}).encode(),  # ttl not a number
+    json.dumps({"sub": "alice", "roles": ["user"], "ttl": -5}).encode(),   # ttl negative
+], ids=["not-json", "empty", "array", "string", "no-sub", "sub-number", "roles-string", "roles-numbers",
+        "ttl-string", "ttl-negative"])
+def test_mint_token_with_a_bad_body_is_400_invalid_request(stack: Stack, raw: bytes) -> None:
+    resp = stack.post_token(None, raw=raw)
+    assert resp.status_code == 400, f"{resp.status_code}: {resp.text}"
+    error = resp.json()["error"]
+    assert error["code"] == "INVALID_REQUEST", error
+    assert isinstance(error["message"], str) and error["message"], error
+
+
+def test_auth_service_health_and_metrics(stack: Stack) -> None:
+    assert HTTP.get(f"{stack.auth_url}/healthz", timeout=5).status_code == 200
+    metrics = HTTP.get(f"{stack.auth_url}/metrics", timeout=5)
+    assert metrics.status_code == 200
+    assert "# TYPE " in metrics.text, metrics.text[:500]
+
+
+def test_auth_refuses_to_start_without_an_admin_key_outside_dev_mode(stack: Stack) -> None:
+    proc = stack.start_extra("auth-no-key", [
+        binary("coindaily-auth"), "--host", "127.0.0.1", "--port", str(free_port()),
+        "--key-dir", str(stack.root / "auth-keys-no-key"), "--redis-url", stack.redis_url,
+    ], env=child_env())
+    status = proc.wait(15)
+    assert status is not None, "coindaily-auth without --dev and without an admin key kept running"
+    assert status == 64, f"exit status {status}; output:\n{proc.log_text()}"
+    assert "admin" in proc.log_text().lower(), f"the message should say the admin key is missing:\n{proc.log_text()}"
