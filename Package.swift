@@ -11,6 +11,12 @@ let package = Package(
         .executable(name: "coindaily-gateway", targets: ["coindaily-gateway"]),
         .executable(name: "coindaily-auth", targets: ["coindaily-auth"]),
         .executable(name: "coindaily-sentiment", targets: ["coindaily-sentiment"]),
+        .executable(name: "coindaily-whale", targets: ["coindaily-whale"]),
+        .executable(name: "coindaily-trending", targets: ["coindaily-trending"]),
+        .executable(name: "coindaily-tasks", targets: ["coindaily-tasks"]),
+        .executable(name: "coindaily-budget", targets: ["coindaily-budget"]),
+        .executable(name: "coindaily-moderation", targets: ["coindaily-moderation"]),
+        .executable(name: "coindaily-health", targets: ["coindaily-health"]),
         .executable(name: "coindaily", targets: ["coindaily"]),
         .executable(name: "coindaily-bench", targets: ["coindaily-bench"]),
         .library(name: "CoinDailyRedis", targets: ["CoinDailyRedis"]),
@@ -142,6 +148,67 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "CoinDailyWhale",
+            dependencies: [
+                "CoinDailyProtocol", "CoinDailyProducer", "CoinDailyRedis", "CoinDailyService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyTrending",
+            dependencies: [
+                "CoinDailyProtocol", "CoinDailyProducer", "CoinDailyRedis", "CoinDailyService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyTasks",
+            dependencies: [
+                "CoinDailyProtocol", "CoinDailyProducer", "CoinDailyRedis", "CoinDailyService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyBudget",
+            dependencies: [
+                "CoinDailyProtocol", "CoinDailyProducer", "CoinDailyRedis", "CoinDailyService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyModeration",
+            dependencies: [
+                "CoinDailyProtocol", "CoinDailyProducer", "CoinDailyRedis", "CoinDailyService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CoinDailyHealth",
+            dependencies: [
+                "CoinDailyProtocol", "CoinDailyProducer", "CoinDailyRedis", "CoinDailyService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "coindaily-gateway",
@@ -190,6 +257,61 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "coindaily-whale",
+            dependencies: [
+                "CoinDailyWhale", "CoinDailyProducer", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily-trending",
+            dependencies: [
+                "CoinDailyTrending", "CoinDailyProducer", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily-tasks",
+            dependencies: [
+                "CoinDailyTasks", "CoinDailyProducer", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily-budget",
+            dependencies: [
+                "CoinDailyBudget", "CoinDailyProducer", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily-moderation",
+            dependencies: [
+                "CoinDailyModeration", "CoinDailyProducer", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "coindaily-health",
+            dependencies: [
+                "CoinDailyHealth", "CoinDailyProducer", "CoinDailyService", "CoinDailyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "CoinDailyRedisTests",
@@ -226,6 +348,60 @@ let package = Package(
             dependencies: [
                 "CoinDailyAuthCore",
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+            .testTarget(
+            name: "CoinDailyWhaleTests",
+            dependencies: [
+                "CoinDailyWhale", "CoinDailyProtocol", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CoinDailyTrendingTests",
+            dependencies: [
+                "CoinDailyTrending", "CoinDailyProtocol", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CoinDailyTasksTests",
+            dependencies: [
+                "CoinDailyTasks", "CoinDailyProtocol", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CoinDailyBudgetTests",
+            dependencies: [
+                "CoinDailyBudget", "CoinDailyProtocol", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CoinDailyModerationTests",
+            dependencies: [
+                "CoinDailyModeration", "CoinDailyProtocol", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CoinDailyHealthTests",
+            dependencies: [
+                "CoinDailyHealth", "CoinDailyProtocol", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

@@ -71,6 +71,7 @@ final class ClientSession {
         hub.register(self)
         context.metrics.connections.increment()
         context.metrics.connectionsAccepted.increment()
+        context.openConnections.add(1, ordering: .relaxed)
     }
 
     /// The transport is gone: leave every channel.
@@ -87,6 +88,7 @@ final class ClientSession {
         hub.unregister(self)
         transport = nil
         context.metrics.connections.decrement()
+        context.openConnections.subtract(1, ordering: .relaxed)
     }
 
     /// Any frame from the client counts as a sign of life.

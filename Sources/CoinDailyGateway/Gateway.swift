@@ -1,6 +1,7 @@
 import CoinDailyAuthCore
 import CoinDailyProtocol
 import CoinDailyRedis
+import CoinDailyService
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -114,6 +115,7 @@ public final class Gateway: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await self.refresher.run() }
+                tasks.addTask { try await self.heartbeat().run() }
                 tasks.addTask { try await channel.closeFuture.get() }
                 try await tasks.next()
                 tasks.cancelAll()
@@ -125,6 +127,18 @@ public final class Gateway: Service, Sendable {
         await subscriber.shutdown()
         await context.redis.shutdown()
         context.logger.info("gateway stopped")
+    }
+
+    /// `cd:heartbeat:gateway:<instance>` every 5 s with the open connection count (read by the health producer).
+    private func heartbeat() -> HeartbeatService {
+        let context = self.context
+        let instance = context.configuration.instance
+        return HeartbeatService(
+            redis: context.redis, key: RedisKeys.heartbeat(service: "gateway", instance: instance), logger: context.logger,
+            details: {
+                let connections = context.openConnections.load(ordering: .relaxed)
+                return #"{"service":"gateway","instance":"\#(instance)","connections":\#(connections),"at":\#(context.clock())}"#
+            })
     }
 
     /// Closes every connection with 1001 and waits for them to go, at most the grace period.

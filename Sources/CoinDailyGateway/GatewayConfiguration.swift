@@ -1,7 +1,10 @@
 import CoinDailyProtocol
+import CoinDailyService
 
 /// Everything the gateway can be told, with the defaults `make run` uses.
 public struct GatewayConfiguration: Sendable {
+    /// This gateway's instance name, in its heartbeat key (default `<hostname>-<pid>`).
+    public var instance: String
     /// Address to bind (default `0.0.0.0`).
     public var host: String
     /// Port for `/ws`, `/healthz`, `/readyz`, `/metrics` and `/` (default 4000).
@@ -40,7 +43,7 @@ public struct GatewayConfiguration: Sendable {
 
     /// Creates a configuration; every parameter has the documented default.
     public init(
-        host: String = "0.0.0.0", port: Int = 4000, path: String = "/ws",
+        instance: String = InstanceName.default, host: String = "0.0.0.0", port: Int = 4000, path: String = "/ws",
         authTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
         pingInterval: Duration = .seconds(25), maxMessageBytes: Int = 64 * 1024,
         maxFrameBytes: Int = 1024 * 1024, maxOutboundBytes: Int = 1024 * 1024,
@@ -48,6 +51,7 @@ public struct GatewayConfiguration: Sendable {
         shutdownGracePeriod: Duration = .seconds(5), requestLimits: ClientRequestLimits = .init(),
         tokenRefreshInterval: Duration = .seconds(30), keyRefreshInterval: Duration = .seconds(60)
     ) {
+        self.instance = instance
         self.host = host
         self.port = port
         self.path = path

@@ -3,6 +3,7 @@ import CoinDailyRedis
 import CoinDailyService
 import Logging
 import NIOCore
+import Synchronization
 
 /// What every connection of a gateway shares: configuration, key material, Redis and metrics.
 public final class GatewayContext: Sendable {
@@ -21,6 +22,8 @@ public final class GatewayContext: Sendable {
     /// Wall clock in Unix milliseconds (message timestamps, token expiry); replaceable in tests.
     public let clock: @Sendable () -> Int64
     let hubs: [LoopHub]
+    /// Open WebSocket connections on this gateway (for the heartbeat and the drain on shutdown).
+    let openConnections = Atomic<Int>(0)
 
     init(
         configuration: GatewayConfiguration, verifier: TokenVerifier, redis: RedisClient, knownTokens: KnownTokens,

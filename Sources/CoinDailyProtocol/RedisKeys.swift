@@ -40,6 +40,10 @@ public enum RedisKeys {
     /// Where a producer puts stream entries it could not accept: `cd:ingest:sentiment:dead`.
     public static func deadLetterStream(_ producer: String) -> String { "cd:ingest:" + producer + ":dead" }
 
+    /// The AI agent registry: a hash from agent id to JSON `{"agentId","name","status":"active"|"inactive",
+    /// "lastSeen": unix ms}`. The tasks producer maintains it; budget (names) and health (counts) read it.
+    public static let agentRegistry = "cd:agents"
+
     /// A process's heartbeat key: `cd:heartbeat:sentiment:host-1234` (expires if not refreshed).
     public static func heartbeat(service: String, instance: String) -> String {
         "cd:heartbeat:" + service + ":" + instance

@@ -13,6 +13,8 @@ struct GatewayCommand: AsyncParsableCommand {
         commandName: "coindaily-gateway",
         abstract: "The CoinDaily Realtime WebSocket gateway (plain JSON protocol on /ws).")
 
+    @Option(help: "Instance name in the heartbeat key (GATEWAY_INSTANCE).")
+    var instance: String = Env.string("GATEWAY_INSTANCE", InstanceName.default)
     @Option(help: "Address to bind (GATEWAY_HOST).") var host: String = Env.string("GATEWAY_HOST", "0.0.0.0")
     @Option(help: "Port (GATEWAY_PORT).") var port: Int = Env.int("GATEWAY_PORT", 4000)
     @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
@@ -63,7 +65,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let registry = MetricsBootstrap.bootstrap()
         let redis = try RedisConfiguration(url: redisURL)
         let configuration = GatewayConfiguration(
-            host: host, port: port, authTimeout: .milliseconds(authTimeoutMs), idleTimeout: .milliseconds(idleTimeoutMs),
+            instance: instance, host: host, port: port, authTimeout: .milliseconds(authTimeoutMs), idleTimeout: .milliseconds(idleTimeoutMs),
             pingInterval: .milliseconds(pingIntervalMs), maxMessageBytes: maxMessageBytes, maxFrameBytes: maxFrameBytes,
             maxOutboundBytes: maxOutboundBytes, flushInterval: .milliseconds(flushIntervalMs),
             maxChannelsPerConnection: maxChannelsPerConnection,

@@ -1,0 +1,1 @@
+// Placeholder: the budget producer's model goes here (replace this file).

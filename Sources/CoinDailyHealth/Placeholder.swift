@@ -1,0 +1,1 @@
+// Placeholder: the health producer's model goes here (replace this file).

@@ -1,0 +1,1 @@
+// Placeholder: the moderation producer's model goes here (replace this file).

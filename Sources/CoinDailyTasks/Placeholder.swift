@@ -1,0 +1,1 @@
+// Placeholder: the tasks producer's model goes here (replace this file).

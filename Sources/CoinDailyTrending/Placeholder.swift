@@ -1,0 +1,1 @@
+// Placeholder: the trending producer's model goes here (replace this file).

@@ -1,0 +1,1 @@
+// Placeholder: the whale producer's model goes here (replace this file).

@@ -1,0 +1,1 @@
+print("coindaily-budget: not built yet")

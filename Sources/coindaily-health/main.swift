@@ -1,0 +1,1 @@
+print("coindaily-health: not built yet")

@@ -1,0 +1,1 @@
+print("coindaily-moderation: not built yet")

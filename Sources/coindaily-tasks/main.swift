@@ -1,0 +1,1 @@
+print("coindaily-tasks: not built yet")

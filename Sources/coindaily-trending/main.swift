@@ -1,0 +1,1 @@
+print("coindaily-trending: not built yet")

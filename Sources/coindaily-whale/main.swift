@@ -1,0 +1,1 @@
+print("coindaily-whale: not built yet")
