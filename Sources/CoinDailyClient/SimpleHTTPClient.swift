@@ -15,7 +15,13 @@ public enum SimpleHTTPClient {
     /// Errors.
     public enum Failure: Error, CustomStringConvertible {
         case closedEarly
-        public var description: String { "the server closed the connection before answering" }
+        case timedOut
+        public var description: String {
+            switch self {
+            case .closedEarly: "the server closed the connection before answering"
+            case .timedOut: "no answer within 15 s"
+            }
+        }
     }
 
     /// Sends `method` to `url` with `body` and returns the response.
@@ -43,7 +49,12 @@ public enum SimpleHTTPClient {
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if let bodyBuffer { channel.write(HTTPClientRequestPart.body(.byteBuffer(bodyBuffer)), promise: nil) }
         try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(15)) {
+            promise.fail(Failure.timedOut)
+            channel.close(promise: nil)
+        }
         let response = try await promise.futureResult.get()
+        timeout.cancel()
         try? await channel.close().get()
         return response
     }

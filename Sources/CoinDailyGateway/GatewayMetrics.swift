@@ -15,6 +15,8 @@ public struct GatewayMetrics: Sendable {
     public let messagesIn = Counter(label: "coindaily_gateway_messages_in_total")
     /// Event frames written to clients (fan-out deliveries).
     public let messagesOut = Counter(label: "coindaily_gateway_messages_out_total")
+    /// Fan-out flushes: one per connection per flush round (frames written ÷ this = frames per system call).
+    public let connectionFlushes = Counter(label: "coindaily_gateway_connection_flushes_total")
     /// Events received from Redis.
     public let redisMessages = Counter(label: "coindaily_gateway_redis_messages_total")
     /// Published payloads that were not a known event and were dropped.

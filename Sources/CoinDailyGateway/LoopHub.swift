@@ -98,6 +98,7 @@ public final class LoopHub: @unchecked Sendable {
     /// Flushes every session written to since the last flush.
     private func flushDirty(now: NIODeadline) {
         lastFlush = now
+        metrics.connectionFlushes.increment(by: dirty.count)
         for session in dirty {
             session.isDirty = false
             session.flush()

@@ -20,7 +20,17 @@ public struct ProducerRuntime: Sendable {
     public let logger: Logger
 
     /// Creates the runtime; the Redis clients start connecting at once.
+    ///
+    /// A `redis` configuration without a command timeout gets one (`REDIS_COMMAND_TIMEOUT_MS`, default
+    /// 3 s, at least twice the stream block time), so ingest answers 503 instead of hanging while
+    /// Redis is away.
     public init(configuration: ProducerConfiguration, redis: RedisConfiguration, group: any EventLoopGroup, logger: Logger) {
+        var redis = redis
+        if redis.commandTimeout == nil {
+            let fallback = Int64(Env.int("REDIS_COMMAND_TIMEOUT_MS", 3000))
+            let floor = configuration.streamBlock.wholeMilliseconds * 2
+            redis.commandTimeout = .milliseconds(max(fallback, floor))
+        }
         self.configuration = configuration
         self.redis = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
         self.streamRedis = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)

@@ -44,7 +44,7 @@ struct AuthCommand: AsyncParsableCommand {
         }
         let registry = MetricsBootstrap.bootstrap()
         let group = MultiThreadedEventLoopGroup.singleton
-        let redis = RedisClient(configuration: try RedisConfiguration(url: redisURL), eventLoopGroup: group, logger: logger)
+        let redis = RedisClient(configuration: try RedisSettings.configuration(url: redisURL), eventLoopGroup: group, logger: logger)
         redis.start()
         let configuration = AuthServiceConfiguration(
             host: host, port: port, adminKey: key, keyDirectory: URL(fileURLWithPath: keyDir), defaultTTL: defaultTTL,

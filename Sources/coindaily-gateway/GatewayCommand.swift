@@ -63,7 +63,7 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LoggingBootstrap.bootstrap(label: "coindaily-gateway", level: logLevel)
         let registry = MetricsBootstrap.bootstrap()
-        let redis = try RedisConfiguration(url: redisURL)
+        let redis = try RedisSettings.configuration(url: redisURL)
         let configuration = GatewayConfiguration(
             instance: instance, host: host, port: port, authTimeout: .milliseconds(authTimeoutMs), idleTimeout: .milliseconds(idleTimeoutMs),
             pingInterval: .milliseconds(pingIntervalMs), maxMessageBytes: maxMessageBytes, maxFrameBytes: maxFrameBytes,
