@@ -189,22 +189,12 @@ public final class Gateway: Service, Sendable {
     ) throws {
         let configuration = context.configuration
         let httpHandler = GatewayHTTPHandler(routes: routes)
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: configuration.maxFrameBytes,
-            automaticErrorHandling: true,
+        let upgrader = PlainWebSocketUpgrader(
+            maxFrameBytes: configuration.maxFrameBytes,
             shouldUpgrade: { channel, head in
                 channel.eventLoop.makeSucceededFuture(Self.acceptsUpgrade(head, path: configuration.path) ? HTTPHeaders() : nil)
             },
-            upgradePipelineHandler: { channel, _ in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(
-                        NIOWebSocketFrameAggregator(
-                            minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
-                            maxAccumulatedFrameSize: configuration.maxFrameBytes))
-                    try sync.addHandler(PlainConnectionHandler(gateway: context, connectionID: connectionID()))
-                }
-            })
+            makeHandler: { PlainConnectionHandler(gateway: context, connectionID: connectionID()) })
         let boundHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in

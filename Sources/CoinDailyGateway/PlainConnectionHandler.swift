@@ -7,17 +7,17 @@ import NIOWebSocket
 /// The plain JSON WebSocket protocol on one connection: decodes text frames into requests for its
 /// ``ClientSession`` and encodes replies; fan-out events arrive pre-encoded and are written as-is.
 ///
-/// Pre-encoded frames (header and payload) are written on the context of NIO's
-/// `WebSocketFrameEncoder`, i.e. below it, so the shared bytes go to the socket untouched.
+/// Every outbound frame is complete bytes (header and payload, see ``WebSocketFrameBytes``): the
+/// shared fan-out frames go to the socket untouched, and the pipeline needs no frame encoder (nor
+/// NIO's protocol-error handler: errors are answered here), which keeps idle connections small.
 final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias OutboundOut = ByteBuffer
 
     private let gateway: GatewayContext
     private let connectionID: UInt64
     private(set) var session: ClientSession?
     private var context: ChannelHandlerContext?
-    private var rawContext: ChannelHandlerContext?
     private var closing = false
     private var needsFlush = false
 
@@ -30,7 +30,6 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.rawContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         let remote = context.channel.remoteAddress?.description ?? "unknown"
         let session = ClientSession(
             connectionID: connectionID, context: gateway, hub: gateway.hub(for: context.eventLoop), transport: self,
@@ -43,7 +42,6 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         session?.stop()
         session = nil
         self.context = nil
-        self.rawContext = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -75,7 +73,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
             session.receive(
                 id: nil, result: .failure(.invalidFormat("binary frames are not supported: send JSON text frames")))
         case .ping:
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            let pong = WebSocketFrameBytes.frame(opcode: 0xA, payload: frame.unmaskedData, allocator: context.channel.allocator)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
             break
@@ -133,20 +131,20 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
 
     func writeEvent(_ event: OutboundEvent) -> Bool {
-        guard !closing, rawContext != nil else { return false }
+        guard !closing, context != nil else { return false }
         writeRaw(event.plainFrame, flush: false)
         return true
     }
 
     func flush() {
-        guard needsFlush, let rawContext else { return }
+        guard needsFlush, let context else { return }
         needsFlush = false
-        rawContext.flush()
+        context.flush()
     }
 
     func sendKeepAlive() {
         guard let context, !closing else { return }
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrameBytes.frame(opcode: 0x9, payload: ByteBuffer())), promise: nil)
     }
 
     func close(code: WebSocketErrorCode, reason: String) {
@@ -155,7 +153,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
         data.writeString(String(reason.utf8.prefix(120)) ?? "")
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        let frame = WebSocketFrameBytes.frame(opcode: 0x8, payload: data, allocator: context.channel.allocator)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in
             channel.close(promise: nil)
@@ -166,11 +164,11 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
 
     private func writeRaw(_ bytes: ByteBuffer, flush: Bool) {
-        guard let rawContext, !closing else { return }
-        rawContext.write(NIOAny(bytes), promise: nil)
+        guard let context, !closing else { return }
+        context.write(wrapOutboundOut(bytes), promise: nil)
         if flush {
             needsFlush = false
-            rawContext.flush()
+            context.flush()
         } else {
             needsFlush = true
         }

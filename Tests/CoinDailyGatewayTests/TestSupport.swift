@@ -168,7 +168,6 @@ final class GatewayHarness: Sendable {
         let context = self.context
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let channel = try await NIOAsyncTestingChannel(loop: loop) { channel in
-            try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
             try channel.pipeline.syncOperations.addHandler(PlainConnectionHandler(gateway: context, connectionID: id))
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000))
