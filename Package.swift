@@ -182,6 +182,7 @@ let package = Package(
             name: "CoinDailyBudget",
             dependencies: [
                 "CoinDailyProtocol", "CoinDailyProducer", "CoinDailyRedis", "CoinDailyService",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -202,6 +203,7 @@ let package = Package(
             name: "CoinDailyHealth",
             dependencies: [
                 "CoinDailyProtocol", "CoinDailyProducer", "CoinDailyRedis", "CoinDailyService",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -353,7 +355,7 @@ let package = Package(
             .testTarget(
             name: "CoinDailyWhaleTests",
             dependencies: [
-                "CoinDailyWhale", "CoinDailyProtocol", "CoinDailyRedis",
+                "CoinDailyWhale", "CoinDailyProtocol", "CoinDailyRedis", "CoinDailyProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -362,7 +364,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyTrendingTests",
             dependencies: [
-                "CoinDailyTrending", "CoinDailyProtocol", "CoinDailyRedis",
+                "CoinDailyTrending", "CoinDailyProtocol", "CoinDailyRedis", "CoinDailyProducer", "CoinDailySentiment",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -372,6 +374,7 @@ let package = Package(
             name: "CoinDailyTasksTests",
             dependencies: [
                 "CoinDailyTasks", "CoinDailyProtocol", "CoinDailyRedis",
+                "CoinDailyProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -381,6 +384,7 @@ let package = Package(
             name: "CoinDailyBudgetTests",
             dependencies: [
                 "CoinDailyBudget", "CoinDailyProtocol", "CoinDailyRedis",
+                "CoinDailyProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -389,7 +393,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyModerationTests",
             dependencies: [
-                "CoinDailyModeration", "CoinDailyProtocol", "CoinDailyRedis",
+                "CoinDailyModeration", "CoinDailyProtocol", "CoinDailyRedis", "CoinDailyProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

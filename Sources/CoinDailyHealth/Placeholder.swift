@@ -1,1 +1,0 @@
-// Placeholder: the health producer's model goes here (replace this file).

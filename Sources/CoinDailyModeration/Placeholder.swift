@@ -1,1 +1,0 @@
-// Placeholder: the moderation producer's model goes here (replace this file).

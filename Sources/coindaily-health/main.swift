@@ -1,1 +1,0 @@
-print("coindaily-health: not built yet")

@@ -1,1 +1,0 @@
-print("coindaily-moderation: not built yet")
