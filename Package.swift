@@ -62,6 +62,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "CoinDailySocketIO",
+            dependencies: [
+                "CoinDailyProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "CoinDailyAuthCore",
             dependencies: [
                 "CoinDailyProtocol",
@@ -85,6 +92,7 @@ let package = Package(
         .target(
             name: "CoinDailyGateway",
             dependencies: [
+                "CoinDailySocketIO",
                 .product(name: "DequeModule", package: "swift-collections"),
                 "CoinDailyProtocol",
                 "CoinDailyRedis",
@@ -345,6 +353,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CoinDailySentimentTests", dependencies: ["CoinDailySentiment"]),
+        .testTarget(
+            name: "CoinDailySocketIOTests",
+            dependencies: [
+                "CoinDailySocketIO", "CoinDailyProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "CoinDailyAuthTests",
             dependencies: [

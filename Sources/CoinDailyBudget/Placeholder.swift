@@ -1,1 +1,0 @@
-// Placeholder: the budget producer's model goes here (replace this file).

@@ -1,1 +1,0 @@
-// Placeholder: the tasks producer's model goes here (replace this file).

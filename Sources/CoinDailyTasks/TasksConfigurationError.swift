@@ -1,0 +1,12 @@
+/// A ``TasksConfiguration`` value out of range.
+public enum TasksConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The reason.
+    case invalid(String)
+
+    /// The reason, for the command line.
+    public var description: String {
+        switch self {
+        case .invalid(let reason): reason
+        }
+    }
+}

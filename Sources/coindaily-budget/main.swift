@@ -1,1 +1,0 @@
-print("coindaily-budget: not built yet")

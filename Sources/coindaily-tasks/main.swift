@@ -1,1 +1,0 @@
-print("coindaily-tasks: not built yet")
