@@ -20,6 +20,7 @@ public actor SentimentProducer: IngestHandler {
     private let logger: Logger
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var rankedTokens: Set<String> = []
 
     /// Creates the producer.
     public init(engine: SentimentEngine, redis: RedisClient, logger: Logger) {
@@ -66,6 +67,24 @@ public actor SentimentProducer: IngestHandler {
         } catch {
             logger.warning("periodic sentiment updates not published, retrying", metadata: ["error": "\(error.message)"])
         }
+    }
+
+    /// Replaces the trending ranks reported as `trendingRank`: each token of `ranks` gets its rank, tokens
+    /// ranked before but absent from `ranks` lose theirs. A rank shows in the token's next update.
+    ///
+    /// Waits for a batch or tick in progress (they publish from a copy of the engine and keep it only
+    /// afterwards), so a rank change is never overwritten and a batch stays all or nothing.
+    public func setTrendingRanks(_ ranks: [String: Int]) async {
+        await acquire()
+        defer { release() }
+        let tokens = Set(ranks.keys.map { $0.uppercased() })
+        for token in rankedTokens.subtracting(tokens) {
+            engine.setTrendingRank(token: token, rank: nil)
+        }
+        for (token, rank) in ranks {
+            engine.setTrendingRank(token: token, rank: rank)
+        }
+        rankedTokens = tokens
     }
 
     private func publish(_ readings: [SentimentReading]) async throws(IngestError) {
@@ -134,6 +153,68 @@ public struct SentimentTicker: Service {
                 await producer.tick(now: SentimentProducer.nowMillis())
             }
         }
+    }
+}
+
+/// Makes `trendingRank` come from the trending producer: every few seconds reads its 24 h ranks from the
+/// Redis hash `cd:trending:rank` (token → rank) and, when they changed, hands them to
+/// ``SentimentProducer/setTrendingRanks(_:)``. A missing hash means no ranks (the field is omitted); while
+/// Redis is unreachable the last ranks stay. Stops promptly on graceful shutdown.
+public struct SentimentTrendingRankService: Service {
+    /// The hash the trending producer writes.
+    public static let defaultKey = "cd:trending:rank"
+
+    private let producer: SentimentProducer
+    private let redis: RedisClient
+    private let key: String
+    private let interval: Duration
+    private let logger: Logger
+
+    /// Creates the service; it reads `key` every `interval` (default 5 s).
+    public init(
+        producer: SentimentProducer, redis: RedisClient, key: String = defaultKey, interval: Duration = .seconds(5), logger: Logger
+    ) {
+        self.producer = producer
+        self.redis = redis
+        self.key = key
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Reads and applies the ranks every interval until graceful shutdown.
+    public func run() async throws {
+        let (producer, redis, key, interval, logger) = (self.producer, self.redis, self.key, self.interval, self.logger)
+        await cancelWhenGracefulShutdown {
+            var applied: [String: Int]? = nil
+            while !Task.isCancelled {
+                do {
+                    let ranks = try await Self.read(redis, key)
+                    if ranks != applied {
+                        await producer.setTrendingRanks(ranks)
+                        applied = ranks
+                        logger.debug("trending ranks updated", metadata: ["ranked": "\(ranks.count)"])
+                    }
+                } catch {
+                    logger.debug("trending ranks not read", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// `HGETALL key` as token → rank; entries that are not a symbol and a positive integer are skipped.
+    static func read(_ redis: RedisClient, _ key: String) async throws -> [String: Int] {
+        let reply = try await redis.sendChecked(["HGETALL", key])
+        let fields = reply.array ?? []
+        var ranks: [String: Int] = [:]
+        var index = 0
+        while index + 1 < fields.count {
+            if let token = fields[index].string?.uppercased(), let rank = fields[index + 1].string.flatMap({ Int($0) }), rank > 0 {
+                ranks[token] = rank
+            }
+            index += 2
+        }
+        return ranks
     }
 }
 

@@ -24,6 +24,8 @@ struct SentimentCommand: AsyncParsableCommand {
     var emitIntervalMs: Int = Env.int("SENTIMENT_EMIT_INTERVAL_MS", 30_000)
     @Option(help: "Half-life of the per-source aggregates, seconds (SENTIMENT_HALF_LIFE_S).")
     var halfLifeS: Int = Env.int("SENTIMENT_HALF_LIFE_S", 900)
+    @Option(help: "Read trendingRank from the trending producer (cd:trending:rank) every this many ms; 0: never (SENTIMENT_TRENDING_RANK_INTERVAL_MS).")
+    var trendingRankIntervalMs: Int = Env.int("SENTIMENT_TRENDING_RANK_INTERVAL_MS", 5000)
     @Option(help: "Log level (LOG_LEVEL).") var logLevel: String = Env.string("LOG_LEVEL", "info")
 
     func run() async throws {
@@ -43,6 +45,11 @@ struct SentimentCommand: AsyncParsableCommand {
             redis: try RedisConfiguration(url: redisURL), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let producer = SentimentProducer(engine: engine, redis: runtime.redis, logger: logger)
         var services: [any Service] = [SentimentTicker(producer: producer)]
+        if trendingRankIntervalMs > 0 {
+            services.append(
+                SentimentTrendingRankService(
+                    producer: producer, redis: runtime.redis, interval: .milliseconds(trendingRankIntervalMs), logger: logger))
+        }
         if simulate {
             services.append(
                 SentimentSimulationService(simulator: SentimentSimulator(seed: UInt64(seed)), redis: runtime.redis, logger: logger))

@@ -1,1 +1,0 @@
-// Placeholder: the trending producer's model goes here (replace this file).

@@ -1,1 +1,0 @@
-// Placeholder: the whale producer's model goes here (replace this file).

@@ -1,1 +1,0 @@
-print("coindaily-trending: not built yet")

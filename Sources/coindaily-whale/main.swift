@@ -1,1 +1,0 @@
-print("coindaily-whale: not built yet")
