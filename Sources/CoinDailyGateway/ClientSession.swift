@@ -42,6 +42,9 @@ final class ClientSession {
     /// Set by the hub while the session waits for its end-of-batch flush.
     var isDirty = false
 
+    /// Whether this session has authenticated.
+    var isAuthenticated: Bool { identity != nil }
+
     init(connectionID: UInt64, context: GatewayContext, hub: LoopHub, transport: any SessionTransport, remote: String) {
         self.connectionID = connectionID
         self.context = context
@@ -201,7 +204,8 @@ final class ClientSession {
     private func authenticate(token: String?, id: String?) {
         guard let token else {
             context.metrics.authFailure.increment()
-            sendError(ProtocolError(.authFailed, "Authentication failed: no token given"), type: "auth_error", replyTo: id)
+            context.metrics.error(.authFailed)
+            transport?.authFailed(ProtocolError(.authFailed, "Authentication failed: no token given"), replyTo: id)
             return
         }
         authInFlight = true
@@ -218,7 +222,8 @@ final class ClientSession {
                 let failure = (error as? AuthFailure) ?? .malformed
                 self.context.metrics.authFailure.increment()
                 self.log(.info, "authentication failed", ["reason": "\(failure)"])
-                self.sendError(ProtocolError(.authFailed, failure.description), type: "auth_error", replyTo: id)
+                self.context.metrics.error(.authFailed)
+                self.transport?.authFailed(ProtocolError(.authFailed, failure.description), replyTo: id)
             }
             self.drainQueue()
         }
@@ -227,9 +232,10 @@ final class ClientSession {
     private func authenticated(_ verified: VerifiedIdentity, id: String?) {
         if let current = identity, current.userId != verified.userId {
             context.metrics.authFailure.increment()
-            sendError(
+            context.metrics.error(.authFailed)
+            transport?.authFailed(
                 ProtocolError(.authFailed, "Authentication failed: token belongs to another user than this connection"),
-                type: "auth_error", replyTo: id)
+                replyTo: id)
             return
         }
         let rolesChanged = identity.map { $0.roles != verified.roles } ?? false
@@ -237,13 +243,7 @@ final class ClientSession {
         context.metrics.authSuccess.increment()
         log(.debug, "authenticated")
         if rolesChanged { revalidateSubscriptions(identity: verified) }
-        transport?.sendMessage(
-            type: "auth_success",
-            data: [
-                "userId": .string(verified.userId), "roles": .strings(verified.sortedRoles),
-                "expiresAt": .int(verified.expiresAtMillis),
-            ],
-            replyTo: id)
+        transport?.authSucceeded(verified, replyTo: id)
     }
 
     /// After a re-authentication with other roles, drops subscriptions the new token does not allow.

@@ -20,6 +20,8 @@ public final class Gateway: Service, Sendable {
     private let group: any EventLoopGroup
     private let subscriber: RedisSubscriber
     private let refresher: GatewayRefresher
+    /// Socket.IO (Engine.IO `EIO=4`) on the same path as the plain protocol.
+    let engineIO: EngineIOServer
     private let metricsBytes: @Sendable () -> [UInt8]
     private let boundAddress = Mutex<SocketAddress?>(nil)
     private let nextConnectionID = Atomic<UInt64>(1)
@@ -58,9 +60,16 @@ public final class Gateway: Service, Sendable {
         let broadcaster = Broadcaster(hubs: hubs, metrics: gatewayMetrics) { refresher.requestReload() }
         broadcasterBox.withLock { $0 = broadcaster }
 
-        self.context = GatewayContext(
+        let context = GatewayContext(
             configuration: configuration, verifier: verifier, redis: redisClient, knownTokens: knownTokens,
             metrics: gatewayMetrics, logger: logger, hubs: hubs)
+        self.context = context
+        self.engineIO = EngineIOServer(
+            path: configuration.path, settings: configuration.engineIO,
+            application: SocketIOServerApplication(
+                application: CoinDailySocketIOApplication(
+                    context: context, connectTimeout: configuration.engineIO.connectTimeout,
+                    maxAttachments: configuration.engineIO.maxAttachments)))
         self.group = group
         self.subscriber = subscriber
         self.refresher = refresher
@@ -160,47 +169,18 @@ public final class Gateway: Service, Sendable {
         let readiness: @Sendable () -> (ready: Bool, detail: String) = { [weak self] in
             self?.readiness ?? (false, #"{"ready":false}"#)
         }
-        let routes = GatewayHTTPHandler.Routes(path: configuration.path, readiness: readiness, metrics: metricsBytes)
         let nextID = { @Sendable [weak self] () -> UInt64 in
             self?.nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue ?? 0
         }
-        let high = max(configuration.maxOutboundBytes, 1024)
-        return try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
-            // Clients send little: start reads small (each channel keeps its receive buffer for
-            // reuse) and let the allocator grow it for the rare large message.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Self.configurePipeline(
-                        channel: channel, context: gatewayContext, routes: routes, connectionID: nextID)
-                }
-            }
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
-    }
-
-    private static func configurePipeline(
-        channel: any Channel, context: GatewayContext, routes: GatewayHTTPHandler.Routes,
-        connectionID: @escaping @Sendable () -> UInt64
-    ) throws {
-        let configuration = context.configuration
-        let httpHandler = GatewayHTTPHandler(routes: routes)
-        let upgrader = PlainWebSocketUpgrader(
-            maxFrameBytes: configuration.maxFrameBytes,
-            shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(Self.acceptsUpgrade(head, path: configuration.path) ? HTTPHeaders() : nil)
-            },
-            makeHandler: { PlainConnectionHandler(gateway: context, connectionID: connectionID()) })
-        let boundHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                context.pipeline.syncOperations.removeHandler(boundHandler.value, promise: nil)
-            }))
-        try channel.pipeline.syncOperations.addHandler(httpHandler)
+        return try await GatewayPipeline.bind(
+            group: group, host: configuration.host, port: configuration.port,
+            maxOutboundBytes: configuration.maxOutboundBytes,
+            http: GatewayHTTPHandler.Routes(
+                path: configuration.path, engineIO: [engineIO], readiness: readiness, metrics: metricsBytes, dashboard: true),
+            upgrades: GatewayWebSocketUpgrader.Routes(
+                plainPath: configuration.path, maxPlainFrameBytes: configuration.maxFrameBytes,
+                makePlainHandler: { PlainConnectionHandler(gateway: gatewayContext, connectionID: nextID()) },
+                engineIO: [engineIO]))
     }
 
     /// Plain WebSocket upgrades: `GET /ws` (or `/ws/`) without an Engine.IO `EIO` parameter.

@@ -40,6 +40,8 @@ public struct GatewayConfiguration: Sendable {
     public var tokenRefreshInterval: Duration
     /// How often the JWKS is reloaded from Redis even without an announcement (default 60 s).
     public var keyRefreshInterval: Duration
+    /// Engine.IO / Socket.IO settings (heartbeat, payload limit, connect timeout).
+    public var engineIO: EngineIOSettings
 
     /// Creates a configuration; every parameter has the documented default.
     public init(
@@ -49,8 +51,10 @@ public struct GatewayConfiguration: Sendable {
         maxFrameBytes: Int = 1024 * 1024, maxOutboundBytes: Int = 1024 * 1024,
         flushInterval: Duration = .milliseconds(20), maxChannelsPerConnection: Int = 256, maxPendingMessagesDuringAuth: Int = 32,
         shutdownGracePeriod: Duration = .seconds(5), requestLimits: ClientRequestLimits = .init(),
-        tokenRefreshInterval: Duration = .seconds(30), keyRefreshInterval: Duration = .seconds(60)
+        tokenRefreshInterval: Duration = .seconds(30), keyRefreshInterval: Duration = .seconds(60),
+        engineIO: EngineIOSettings = .init()
     ) {
+        self.engineIO = engineIO
         self.instance = instance
         self.host = host
         self.port = port

@@ -1,43 +1,88 @@
 import NIOCore
 import NIOHTTP1
 
-/// Answers the plain HTTP requests on the gateway port: `/healthz`, `/readyz`, `/metrics`, `/`, and
-/// a clear 400 for a `/ws` request that is not a WebSocket upgrade. WebSocket upgrades never get
-/// here: NIO's upgrade handler takes them first.
+/// Answers the plain HTTP requests on the gateway port: Engine.IO long-polling, `/healthz`,
+/// `/readyz`, `/metrics`, `/`, and a clear 400 for a `/ws` request that is not a WebSocket upgrade.
+/// WebSocket upgrades never get here: NIO's upgrade handler takes them first.
 final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     /// What the routes need from the gateway.
     struct Routes: Sendable {
-        var path: String
+        /// The plain WebSocket path, if the plain protocol is served.
+        var path: String?
+        /// Engine.IO servers, by path.
+        var engineIO: [EngineIOServer]
         var readiness: @Sendable () -> (ready: Bool, detail: String)
         var metrics: @Sendable () -> [UInt8]
+        /// Whether `/` serves the dashboard.
+        var dashboard: Bool
     }
 
     private let routes: Routes
     private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var bodyTooLarge = false
+    private var pending: HTTPResponder?
+    private let maxBodyBytes: Int
+    /// Builds a fresh upgrade handler; after each plain request one is put back in front of this
+    /// handler, so the next request on the connection may be a WebSocket upgrade.
+    var makeUpgradeHandler: (() -> HTTPServerUpgradeHandler)?
 
     init(routes: Routes) {
         self.routes = routes
+        self.maxBodyBytes = (routes.engineIO.map(\.settings.maxPayload).max() ?? 0) + 1
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
-        case .body:
-            break
+            body.clear()
+            bodyTooLarge = false
+        case .body(var part):
+            if body.readableBytes + part.readableBytes <= maxBodyBytes {
+                body.writeBuffer(&part)
+            } else {
+                bodyTooLarge = true
+            }
         case .end:
             guard let head else { return }
             self.head = nil
+            reinstallUpgradeHandler(context: context)
             respond(to: head, context: context)
         }
     }
 
+    private func reinstallUpgradeHandler(context: ChannelHandlerContext) {
+        guard let makeUpgradeHandler else { return }
+        let sync = context.pipeline.syncOperations
+        guard (try? sync.context(handlerType: HTTPServerUpgradeHandler.self)) == nil else { return }
+        try? sync.addHandler(makeUpgradeHandler(), position: .before(self))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pending?.connectionClosed()
+        pending = nil
+        context.fireChannelInactive()
+    }
+
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        if let server = routes.engineIO.first(where: { $0.matches(uri: head.uri) }) {
+            let responder = HTTPResponder(channel: context.channel, head: head, extraHeaders: Self.cors(head))
+            pending = responder
+            if bodyTooLarge {
+                var oversized = body
+                oversized.writeRepeatingByte(0, count: 1)  // anything over the limit
+                server.handle(head: head, body: oversized, responder: responder, channel: context.channel)
+            } else {
+                server.handle(head: head, body: body, responder: responder, channel: context.channel)
+            }
+            body.clear()
+            return
+        }
         switch (head.method, path) {
         case (.GET, "/healthz"), (.HEAD, "/healthz"):
             send(.ok, "text/plain; charset=utf-8", Array("ok\n".utf8), head: head, context: context)
@@ -47,18 +92,36 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/metrics"):
             send(.ok, "text/plain; version=0.0.4; charset=utf-8", routes.metrics(), head: head, context: context)
         case (.GET, "/"), (.GET, "/index.html"):
-            send(.ok, "text/html; charset=utf-8", Array(Dashboard.html.utf8), head: head, context: context)
-        case (_, routes.path), (_, routes.path + "/"):
-            let message: String
-            if query.split(separator: "&").contains(where: { $0.hasPrefix("EIO=") }) {
-                message = #"{"code":3,"message":"Engine.IO (Socket.IO) is not served by this gateway version; use the plain WebSocket protocol"}"#
+            if routes.dashboard {
+                send(.ok, "text/html; charset=utf-8", Array(Dashboard.html.utf8), head: head, context: context)
             } else {
-                message = #"{"error":{"code":"INVALID_MESSAGE_FORMAT","message":"expected a WebSocket upgrade request (GET with Upgrade: websocket)"}}"#
+                send(.notFound, "text/plain; charset=utf-8", Array("not found\n".utf8), head: head, context: context)
             }
+        case (_, let p) where routes.path != nil && (p == routes.path || p == routes.path! + "/"):
+            let message = #"{"error":{"code":"INVALID_MESSAGE_FORMAT","message":"expected a WebSocket upgrade request (GET with Upgrade: websocket), or an Engine.IO request (EIO=4)"}}"#
             send(.badRequest, "application/json", Array(message.utf8), head: head, context: context)
         default:
             send(.notFound, "text/plain; charset=utf-8", Array("not found\n".utf8), head: head, context: context)
         }
+    }
+
+    /// CORS for browsers polling from another origin: the request's origin is reflected, with
+    /// credentials (origin allow-listing is configured at the load balancer for now; see docs/socketio.md).
+    static func cors(_ head: HTTPRequestHead) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        if let origin = head.headers.first(name: "Origin") {
+            headers.add(name: "Access-Control-Allow-Origin", value: origin)
+            headers.add(name: "Access-Control-Allow-Credentials", value: "true")
+            headers.add(name: "Vary", value: "Origin")
+            if head.method == .OPTIONS {
+                headers.add(name: "Access-Control-Allow-Methods", value: "GET, POST, OPTIONS")
+                headers.add(
+                    name: "Access-Control-Allow-Headers",
+                    value: head.headers.first(name: "Access-Control-Request-Headers") ?? "Content-Type")
+                headers.add(name: "Access-Control-Max-Age", value: "600")
+            }
+        }
+        return headers
     }
 
     private func send(

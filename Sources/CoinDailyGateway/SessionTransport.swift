@@ -1,3 +1,4 @@
+import CoinDailyAuthCore
 import CoinDailyProtocol
 import NIOCore
 import NIOWebSocket
@@ -17,4 +18,25 @@ protocol SessionTransport: AnyObject {
     func sendKeepAlive()
     /// Closes the connection with `code` and `reason`.
     func close(code: WebSocketErrorCode, reason: String)
+    /// An `auth` succeeded (default: an `auth_success` message).
+    func authSucceeded(_ identity: VerifiedIdentity, replyTo id: String?)
+    /// An `auth` failed (default: an `auth_error` message with code `AUTH_FAILED`).
+    func authFailed(_ error: ProtocolError, replyTo id: String?)
+}
+
+extension SessionTransport {
+    func authSucceeded(_ identity: VerifiedIdentity, replyTo id: String?) {
+        sendMessage(type: "auth_success", data: identity.replyData, replyTo: id)
+    }
+
+    func authFailed(_ error: ProtocolError, replyTo id: String?) {
+        sendError(error, type: "auth_error", replyTo: id)
+    }
+}
+
+extension VerifiedIdentity {
+    /// The `auth_success` data: `{userId, roles, expiresAt}`.
+    var replyData: JSONValue {
+        ["userId": .string(userId), "roles": .strings(sortedRoles), "expiresAt": .int(expiresAtMillis)]
+    }
 }

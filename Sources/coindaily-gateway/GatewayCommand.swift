@@ -42,6 +42,16 @@ struct GatewayCommand: AsyncParsableCommand {
     var jwtSecret: String? = Env.optional("JWT_SECRET")
     @Option(help: "Event loop threads; 0 = one per core (GATEWAY_THREADS).")
     var threads: Int = Env.int("GATEWAY_THREADS", 0)
+    @Option(help: "Engine.IO ping interval, ms (ENGINEIO_PING_INTERVAL_MS).")
+    var eioPingIntervalMs: Int = Env.int("ENGINEIO_PING_INTERVAL_MS", 25_000)
+    @Option(help: "Engine.IO ping timeout, ms (ENGINEIO_PING_TIMEOUT_MS).")
+    var eioPingTimeoutMs: Int = Env.int("ENGINEIO_PING_TIMEOUT_MS", 20_000)
+    @Option(help: "Engine.IO maxPayload, bytes (ENGINEIO_MAX_PAYLOAD).")
+    var eioMaxPayload: Int = Env.int("ENGINEIO_MAX_PAYLOAD", 1_000_000)
+    @Option(help: "Socket.IO connect timeout, ms (SOCKETIO_CONNECT_TIMEOUT_MS).")
+    var sioConnectTimeoutMs: Int = Env.int("SOCKETIO_CONNECT_TIMEOUT_MS", 45_000)
+    @Flag(help: "Serve the official Engine.IO/Socket.IO test-suite applications instead (/engine.io/, /socket.io/); no Redis.")
+    var conformance = false
     @Option(help: "Log level (LOG_LEVEL).") var logLevel: String = Env.string("LOG_LEVEL", "info")
 
     func validate() throws {
@@ -49,7 +59,9 @@ struct GatewayCommand: AsyncParsableCommand {
             ("auth-timeout-ms", authTimeoutMs), ("idle-timeout-ms", idleTimeoutMs), ("ping-interval-ms", pingIntervalMs),
             ("max-message-bytes", maxMessageBytes), ("max-frame-bytes", maxFrameBytes),
             ("max-outbound-bytes", maxOutboundBytes), ("max-channels-per-connection", maxChannelsPerConnection),
-            ("max-tokens-per-request", maxTokensPerRequest),
+            ("max-tokens-per-request", maxTokensPerRequest), ("eio-ping-interval-ms", eioPingIntervalMs),
+            ("eio-ping-timeout-ms", eioPingTimeoutMs), ("eio-max-payload", eioMaxPayload),
+            ("sio-connect-timeout-ms", sioConnectTimeoutMs),
         ] where value <= 0 {
             throw ValidationError("--\(name) must be positive")
         }
@@ -62,6 +74,15 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LoggingBootstrap.bootstrap(label: "coindaily-gateway", level: logLevel)
+        if conformance {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
+            let server = ConformanceServer(host: host, port: port, group: group, logger: logger)
+            try await ServiceGroup(
+                configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            ).run()
+            try await group.shutdownGracefully()
+            return
+        }
         let registry = MetricsBootstrap.bootstrap()
         let redis = try RedisSettings.configuration(url: redisURL)
         let configuration = GatewayConfiguration(
@@ -70,7 +91,11 @@ struct GatewayCommand: AsyncParsableCommand {
             maxOutboundBytes: maxOutboundBytes, flushInterval: .milliseconds(flushIntervalMs),
             maxChannelsPerConnection: maxChannelsPerConnection,
             shutdownGracePeriod: .milliseconds(shutdownGraceMs),
-            requestLimits: .init(maxTokensPerRequest: maxTokensPerRequest))
+            requestLimits: .init(maxTokensPerRequest: maxTokensPerRequest),
+            engineIO: EngineIOSettings(
+                pingInterval: .milliseconds(eioPingIntervalMs), pingTimeout: .milliseconds(eioPingTimeoutMs),
+                maxPayload: eioMaxPayload, connectTimeout: .milliseconds(sioConnectTimeoutMs),
+                maxBufferedBytes: maxOutboundBytes))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
         let gateway = try await Gateway(
             configuration: configuration, redis: redis, hs256Secret: jwtSecret, group: group, logger: logger,

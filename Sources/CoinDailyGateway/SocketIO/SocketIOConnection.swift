@@ -1,0 +1,163 @@
+import CoinDailyProtocol
+import CoinDailySocketIO
+import NIOCore
+
+/// The Socket.IO v5 layer of one Engine.IO session: packet decoding, namespaces, binary
+/// attachments, the connect timeout. Confined to the session's event loop.
+final class SocketIOConnection: EngineIOSessionDelegate {
+    let session: EngineIOSession
+    private let application: any SocketIOApplication
+    private var sockets: [String: any SocketIONamespaceHandler] = [:]
+    private var connected: Set<String> = []
+    private var connectTimer: Scheduled<Void>?
+    /// A binary packet waiting for its attachments.
+    private var partial: (packet: SocketIOPacket, attachments: [ByteBuffer])?
+
+    init(session: EngineIOSession, application: any SocketIOApplication) {
+        self.session = session
+        self.application = application
+        connectTimer = session.eventLoop.scheduleTask(in: .milliseconds(application.connectTimeout.wholeMillis)) {
+            [weak self] in
+            guard let self, self.connected.isEmpty else { return }
+            self.session.close(reason: "connect timeout", notifyPoll: .close)
+        }
+    }
+
+    /// A random Socket.IO socket id.
+    let socketID = EngineIOServer.newID()
+
+    // MARK: EngineIOSessionDelegate
+
+    func engineIO(_ session: EngineIOSession, didReceiveText text: String) {
+        guard partial == nil else {
+            fail("text packet while binary attachments were expected")
+            return
+        }
+        let packet: SocketIOPacket
+        do {
+            packet = try SocketIOCodec.decode(text, maxAttachments: application.maxAttachments)
+        } catch {
+            fail("invalid packet")
+            return
+        }
+        if packet.attachments > 0 {
+            partial = (packet, [])
+            return
+        }
+        dispatch(packet, attachments: [])
+    }
+
+    func engineIO(_ session: EngineIOSession, didReceiveBinary bytes: ByteBuffer) {
+        guard var waiting = partial else {
+            fail("unexpected binary attachment")
+            return
+        }
+        waiting.attachments.append(bytes)
+        if waiting.attachments.count == waiting.packet.attachments {
+            partial = nil
+            dispatch(waiting.packet, attachments: waiting.attachments)
+        } else {
+            partial = waiting
+        }
+    }
+
+    func engineIOSawActivity(_ session: EngineIOSession) {
+        for handler in sockets.values { handler.activity() }
+    }
+
+    func engineIO(_ session: EngineIOSession, didCloseWith reason: String) {
+        connectTimer?.cancel()
+        let handlers = sockets
+        sockets.removeAll()
+        connected.removeAll()
+        for handler in handlers.values { handler.disconnected(reason: reason) }
+    }
+
+    private func fail(_ why: String) {
+        session.close(reason: "parse error: \(why)", notifyPoll: .close)
+    }
+
+    // MARK: Packets
+
+    private func dispatch(_ packet: SocketIOPacket, attachments: [ByteBuffer]) {
+        switch packet.type {
+        case .connect:
+            guard sockets[packet.namespace] == nil else { return }
+            guard let handler = application.handler(for: packet.namespace, connection: self) else {
+                send(SocketIOPacket(type: .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"]))
+                session.flush()
+                return
+            }
+            sockets[packet.namespace] = handler
+            handler.connect(auth: packet.data)
+        case .disconnect:
+            guard let handler = sockets.removeValue(forKey: packet.namespace) else { return }
+            connected.remove(packet.namespace)
+            handler.disconnected(reason: "client namespace disconnect")
+        case .event, .binaryEvent:
+            guard connected.contains(packet.namespace), let handler = sockets[packet.namespace], let name = packet.eventName
+            else { return }
+            handler.event(name: name, arguments: packet.eventArguments, ackID: packet.id, attachments: attachments)
+        case .ack, .binaryAck:
+            break  // the server never asks for acks
+        case .connectError:
+            fail("CONNECT_ERROR from a client")
+        }
+    }
+
+    // MARK: Sending (for namespace handlers)
+
+    /// Accepts a CONNECT: `40{"sid":…}` (with the namespace when it is not `/`).
+    func accept(namespace: String) {
+        guard sockets[namespace] != nil, !connected.contains(namespace) else { return }
+        connected.insert(namespace)
+        connectTimer?.cancel()
+        send(SocketIOPacket(type: .connect, namespace: namespace, data: ["sid": .string(socketID)]))
+        session.flush()
+    }
+
+    /// Refuses a CONNECT: `44{"message":…}`.
+    func refuse(namespace: String, message: String) {
+        sockets[namespace] = nil
+        send(SocketIOPacket(type: .connectError, namespace: namespace, data: ["message": .string(message)]))
+        session.flush()
+    }
+
+    /// Emits an event (not flushed).
+    func emit(namespace: String = "/", _ name: String, _ arguments: [JSONValue], attachments: [ByteBuffer] = []) {
+        let type: SocketIOPacketType = attachments.isEmpty ? .event : .binaryEvent
+        send(
+            SocketIOPacket(
+                type: type, namespace: namespace, data: .array([.string(name)] + arguments), attachments: attachments.count))
+        for attachment in attachments { session.send(packet: .binary(attachment)) }
+    }
+
+    /// Acknowledges an event (not flushed).
+    func ack(namespace: String = "/", id: UInt64, _ arguments: [JSONValue], attachments: [ByteBuffer] = []) {
+        let type: SocketIOPacketType = attachments.isEmpty ? .ack : .binaryAck
+        send(SocketIOPacket(type: type, namespace: namespace, id: id, data: .array(arguments), attachments: attachments.count))
+        for attachment in attachments { session.send(packet: .binary(attachment)) }
+    }
+
+    /// Server-side disconnect of a namespace: `41`, and the session closes when no namespace is left
+    /// (the client sees "io server disconnect" and does not reconnect by itself).
+    func disconnect(namespace: String = "/", closeSession: Bool) {
+        if connected.contains(namespace) {
+            send(SocketIOPacket(type: .disconnect, namespace: namespace))
+            session.flush()
+        }
+        connected.remove(namespace)
+        sockets[namespace] = nil
+        if closeSession || sockets.isEmpty { session.close(reason: "server disconnect", notifyPoll: .close) }
+    }
+
+    private func send(_ packet: SocketIOPacket) {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(EngineIOPacketType.message.digit)
+        SocketIOCodec.encode(packet, into: &buffer)
+        session.send(encoded: buffer)
+    }
+
+    /// Whether `namespace` is connected.
+    func isConnected(_ namespace: String) -> Bool { connected.contains(namespace) }
+}
