@@ -2,8 +2,8 @@
 # shellcheck disable=SC2317  # functions called only through traps look unreachable to shellcheck 0.9
 # `make run`: the whole CoinDaily Realtime stack on this machine, in the foreground.
 #
-# Installs what is missing, builds release, then starts Redis, the auth service (dev mode), the sentiment
-# producer (simulator on) and the gateway. Every line a process logs is shown prefixed with its name and
+# Installs what is missing, builds release, then starts Redis, the auth service (dev mode), the seven
+# producers (sentiment, whale, trending, tasks, budget, moderation, health; simulators on) and the gateway. Every line a process logs is shown prefixed with its name and
 # kept in run/logs/NAME.log. Prints the URLs and a dev token once all are healthy. Ctrl-C stops everything.
 #
 # Settings (environment, all optional):
@@ -11,7 +11,9 @@
 #                       GATEWAY_BASE_PORT, +1, ... behind HAProxy on LB_PORT
 #   REDIS_URL           use this Redis instead of starting one
 #   REDIS_PORT          port of the Redis started here (default 6379; data in run/redis)
-#   AUTH_PORT=4001  SENTIMENT_PORT=4101  GATEWAY_PORT=4000  GATEWAY_BASE_PORT=4010  LB_PORT=8080
+#   AUTH_PORT=4001  SENTIMENT_PORT=4101  WHALE_PORT=4102  TRENDING_PORT=4103  TASKS_PORT=4104
+#   BUDGET_PORT=4105  MODERATION_PORT=4106  HEALTH_PORT=4107
+#   GATEWAY_PORT=4000  GATEWAY_BASE_PORT=4010  LB_PORT=8080
 #   COINDAILY_ADMIN_KEY admin key of the auth service (default dev-admin-key)
 #   LOG_LEVEL           passed to every process (default info)
 #   SKIP_BUILD=1        skip installing and building; use the release binaries already built
@@ -27,6 +29,12 @@ GATEWAYS=${GATEWAYS:-1}
 REDIS_PORT=${REDIS_PORT:-6379}
 AUTH_PORT=${AUTH_PORT:-4001}
 SENTIMENT_PORT=${SENTIMENT_PORT:-4101}
+WHALE_PORT=${WHALE_PORT:-4102}
+TRENDING_PORT=${TRENDING_PORT:-4103}
+TASKS_PORT=${TASKS_PORT:-4104}
+BUDGET_PORT=${BUDGET_PORT:-4105}
+MODERATION_PORT=${MODERATION_PORT:-4106}
+HEALTH_PORT=${HEALTH_PORT:-4107}
 GATEWAY_PORT=${GATEWAY_PORT:-4000}
 GATEWAY_BASE_PORT=${GATEWAY_BASE_PORT:-4010}
 LB_PORT=${LB_PORT:-8080}
@@ -53,7 +61,8 @@ else
   swift build -c release
   BIN=$(swift build -c release --show-bin-path)
 fi
-for exe in coindaily-gateway coindaily-auth coindaily-sentiment coindaily; do
+PRODUCERS=(sentiment whale trending tasks budget moderation health)
+for exe in coindaily-gateway coindaily-auth coindaily "${PRODUCERS[@]/#/coindaily-}"; do
   [[ -x $BIN/$exe ]] || die "$BIN/$exe not found; build first (make build)"
 done
 for tool in curl redis-cli; do
@@ -190,9 +199,13 @@ start 1 auth "$BIN/coindaily-auth" --port "$AUTH_PORT" --dev \
   --key-dir "$RUN_DIR/auth-keys" --redis-url "$REDIS_URL"
 wait_http auth "http://127.0.0.1:$AUTH_PORT/healthz" "$(last_pid)"
 
-require_free_port "$SENTIMENT_PORT" sentiment SENTIMENT_PORT
-start 2 sentiment "$BIN/coindaily-sentiment" --port "$SENTIMENT_PORT" --simulate --redis-url "$REDIS_URL"
-wait_http sentiment "http://127.0.0.1:$SENTIMENT_PORT/healthz" "$(last_pid)"
+for producer in "${PRODUCERS[@]}"; do
+  port_var="${producer^^}_PORT"
+  port=${!port_var}
+  require_free_port "$port" "$producer" "$port_var"
+  start 2 "$producer" "$BIN/coindaily-$producer" --port "$port" --simulate --redis-url "$REDIS_URL"
+  wait_http "$producer" "http://127.0.0.1:$port/healthz" "$(last_pid)"
+done
 
 gateway_ports=()
 if ((GATEWAYS == 1)); then
@@ -256,7 +269,9 @@ cat <<EOF
    Dashboard   $http_url/
    Health      $http_url/healthz   $http_url/readyz   $http_url/metrics
    Auth        http://127.0.0.1:$AUTH_PORT   POST /v1/tokens with 'Authorization: Bearer $COINDAILY_ADMIN_KEY'
-   Sentiment   http://127.0.0.1:$SENTIMENT_PORT   POST /v1/ingest (simulator on)
+   Producers   sentiment :$SENTIMENT_PORT  whale :$WHALE_PORT  trending :$TRENDING_PORT  tasks :$TASKS_PORT
+               budget :$BUDGET_PORT  moderation :$MODERATION_PORT  health :$HEALTH_PORT   (simulators on; POST /v1/ingest)
+   Socket.IO   io("$http_url", { path: "/ws", auth: { token } })   (Engine.IO v4, websocket and polling)
    Redis       $REDIS_URL
    Logs        run/logs/
 
