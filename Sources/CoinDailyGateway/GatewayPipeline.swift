@@ -46,12 +46,16 @@ enum GatewayPipeline {
         try sync.addHandler(errors)
         let upgrader = GatewayWebSocketUpgrader(routes: upgrades)
         let httpHandler = GatewayHTTPHandler(routes: http)
-        let boundHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
+        // The HTTP handler owns this factory, so nothing in it may refer back to the handler (that
+        // would be a cycle, leaking every connection's HTTP handlers): it is found by type instead.
         let makeUpgradeHandler = {
             HTTPServerUpgradeHandler(
                 upgraders: [upgrader], httpEncoder: encoder, extraHTTPHandlers: [decoder, pipelining, errors],
                 upgradeCompletionHandler: { context in
-                    context.pipeline.syncOperations.removeHandler(boundHandler.value, promise: nil)
+                    let sync = context.pipeline.syncOperations
+                    if let http = try? sync.context(handlerType: GatewayHTTPHandler.self) {
+                        sync.removeHandler(context: http, promise: nil)
+                    }
                 })
         }
         httpHandler.makeUpgradeHandler = makeUpgradeHandler
