@@ -280,6 +280,27 @@ final class ClientSession {
         filters[kind] = filter
         apply(kind, wanted: wanted)
         transport?.sendMessage(type: "subscription_confirmed", data: parameters.confirmationData(for: kind), replyTo: id)
+        sendSnapshot(kind, parameters)
+    }
+
+    /// After subscribing to system health or trending, the latest value(s) are sent at once as ordinary
+    /// update events (`system_health_update`, one `trending_memecoins_update` per requested timeframe), so
+    /// a client does not wait up to 30 s or 5 min for its first data. Nothing is sent when there is none
+    /// yet or Redis is unreachable (the next live update comes anyway).
+    private func sendSnapshot(_ kind: ChannelKind, _ parameters: SubscriptionRequest) {
+        let keys: [String]
+        switch kind {
+        case .systemHealth: keys = [RedisKeys.latestSystemHealth]
+        case .trendingMemecoins: keys = (parameters.timeframes ?? SubscriptionRequest.allTimeframes).map(RedisKeys.latestTrending)
+        default: return
+        }
+        context.redis.sendFuture(["MGET"] + keys).hop(to: eventLoop).whenSuccess { reply in
+            guard !self.isClosed, self.filters[kind] != nil else { return }
+            for value in reply.array ?? [] {
+                guard let bytes = value.bytes, let data = try? JSONValue.parse(bytes), data.objectValue != nil else { continue }
+                self.transport?.sendMessage(type: kind.updateEvent, data: data, replyTo: nil)
+            }
+        }
     }
 
     private func unsubscribe(_ kind: ChannelKind, _ parameters: SubscriptionRequest?, identity: VerifiedIdentity, id: String?) {

@@ -21,6 +21,15 @@ public enum RedisKeys {
     /// The latest `market_sentiment_update` data for a token (a JSON string), for snapshots.
     public static func latestSentiment(_ token: String) -> String { "cd:latest:market_sentiment:" + token }
 
+    /// The latest `system_health_update` data (JSON), for the snapshot sent on subscribe.
+    public static let latestSystemHealth = "cd:latest:system_health"
+
+    /// The latest `trending_memecoins_update` data of a timeframe (JSON), for the snapshot sent on subscribe.
+    public static func latestTrending(_ timeframe: String) -> String { "cd:latest:trending:" + timeframe }
+
+    /// The 24 h trending rank per token (hash token → rank), written by trending, read by sentiment.
+    public static let trendingRank = "cd:trending:rank"
+
     /// The set of token symbols any producer has seen (SADD by producers, read by gateways).
     public static let knownTokens = "cd:tokens"
 

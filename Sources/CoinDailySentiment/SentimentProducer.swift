@@ -162,7 +162,7 @@ public struct SentimentTicker: Service {
 /// Redis is unreachable the last ranks stay. Stops promptly on graceful shutdown.
 public struct SentimentTrendingRankService: Service {
     /// The hash the trending producer writes.
-    public static let defaultKey = "cd:trending:rank"
+    public static let defaultKey = RedisKeys.trendingRank
 
     private let producer: SentimentProducer
     private let redis: RedisClient

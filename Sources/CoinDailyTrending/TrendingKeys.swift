@@ -1,3 +1,5 @@
+import CoinDailyProtocol
+
 /// The trending producer's Redis keys; shared names are in `RedisKeys`.
 public enum TrendingKeys {
     /// Sorted set `cd:trending:samples:<TOKEN>`: the coin's samples, member `"<ts>|<price>|<volume24h>|<mentions>"`,
@@ -6,10 +8,10 @@ public enum TrendingKeys {
 
     /// Hash `cd:trending:rank`: token → its rank in the `24h` timeframe, replaced with every ranking.
     /// The sentiment producer reads it for `trendingRank`.
-    public static let rank = "cd:trending:rank"
+    public static let rank = RedisKeys.trendingRank
 
     /// String `cd:latest:trending:<timeframe>`: the latest `trending_memecoins_update` data (JSON), for snapshots.
-    public static func latest(_ timeframe: TrendingTimeframe) -> String { "cd:latest:trending:" + timeframe.rawValue }
+    public static func latest(_ timeframe: TrendingTimeframe) -> String { RedisKeys.latestTrending(timeframe.rawValue) }
 
     /// String `cd:trending:lease` (value: the instance), `SET NX PX`: the instance that ranks this interval,
     /// so several instances publish one ranking per interval between them.
