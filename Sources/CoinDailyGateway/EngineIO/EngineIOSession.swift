@@ -31,6 +31,9 @@ final class EngineIOSession: @unchecked Sendable {
     private var pongDeadline: Scheduled<Void>?
     private(set) var isClosed = false
     private var needsFlush = false
+    /// Closed over polling with packets still queued (e.g. a server `41`): the next GET gets them and
+    /// the close packet, then the session is gone (or after a grace period without a GET).
+    private var draining = false
 
     init(id: String, eventLoop: any EventLoop, settings: EngineIOSettings, transport: Transport, registry: EngineIORegistry) {
         self.id = id
@@ -148,6 +151,12 @@ final class EngineIOSession: @unchecked Sendable {
 
     /// A long-polling GET.
     func poll(_ responder: HTTPResponder) {
+        if draining {
+            draining = false
+            respondWithQueue(responder)
+            registry.remove(id)
+            return
+        }
         guard !isClosed else {
             responder.respond(.unknownSession)
             return
@@ -185,7 +194,7 @@ final class EngineIOSession: @unchecked Sendable {
 
     /// A long-polling POST body.
     func post(_ body: ByteBuffer, responder: HTTPResponder) {
-        guard !isClosed else {
+        guard !isClosed, !draining else {
             responder.respond(.unknownSession)
             return
         }
@@ -282,20 +291,48 @@ final class EngineIOSession: @unchecked Sendable {
     enum PollNotice { case none, noop, close }
 
     /// Ends the session: the delegate is told, a waiting long-poll gets `notifyPoll`, a WebSocket is closed.
-    func close(reason: String, notifyPoll: PollNotice = .close, webSocketCode: WebSocketErrorCode = .normalClosure) {
+    ///
+    /// With `drain`, packets still queued for a long-polling client (a server `41`, a last error event)
+    /// are delivered, with the close packet, by the pending or the next GET.
+    func close(
+        reason: String, notifyPoll: PollNotice = .close, webSocketCode: WebSocketErrorCode = .normalClosure,
+        drain: Bool = false
+    ) {
         guard !isClosed else { return }
         isClosed = true
         pingTask?.cancel()
         pongDeadline?.cancel()
-        registry.remove(id)
-        if let poll = pendingPoll {
-            pendingPoll = nil
-            switch notifyPoll {
-            case .none: break
-            case .noop:
-                poll.respond(.ok, contentType: "text/plain; charset=UTF-8", body: EngineIOCodec.encode(EngineIOPacket(.noop)))
-            case .close:
-                poll.respond(.ok, contentType: "text/plain; charset=UTF-8", body: EngineIOCodec.encode(EngineIOPacket(.close)))
+        let pollingWithQueue: Bool
+        if case .websocket = transport { pollingWithQueue = false } else { pollingWithQueue = !queue.isEmpty }
+        if pollingWithQueue, drain {
+            // What the server queued last (a `41`, an error event) must still reach the client:
+            // followed by the close packet, in the pending GET or the next one.
+            queue.append(EngineIOCodec.encode(EngineIOPacket(.close)))
+            if let poll = pendingPoll {
+                pendingPoll = nil
+                respondWithQueue(poll)
+                registry.remove(id)
+            } else {
+                draining = true
+                let grace = settings.pingInterval.wholeMillis + settings.pingTimeout.wholeMillis
+                eventLoop.scheduleTask(in: .milliseconds(grace)) { [weak self] in
+                    guard let self, self.draining else { return }
+                    self.draining = false
+                    self.queue.removeAll()
+                    self.registry.remove(self.id)
+                }
+            }
+        } else {
+            registry.remove(id)
+            if let poll = pendingPoll {
+                pendingPoll = nil
+                switch notifyPoll {
+                case .none: break
+                case .noop:
+                    poll.respond(.ok, contentType: "text/plain; charset=UTF-8", body: EngineIOCodec.encode(EngineIOPacket(.noop)))
+                case .close:
+                    poll.respond(.ok, contentType: "text/plain; charset=UTF-8", body: EngineIOCodec.encode(EngineIOPacket(.close)))
+                }
             }
         }
         switch transport {
@@ -308,7 +345,7 @@ final class EngineIOSession: @unchecked Sendable {
         case .polling:
             break
         }
-        queue.removeAll()
+        if !draining { queue.removeAll() }
         let delegate = self.delegate
         self.delegate = nil
         delegate?.engineIO(self, didCloseWith: reason)

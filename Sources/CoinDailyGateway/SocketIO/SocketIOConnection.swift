@@ -10,6 +10,8 @@ final class SocketIOConnection: EngineIOSessionDelegate {
     private var sockets: [String: any SocketIONamespaceHandler] = [:]
     private var connected: Set<String> = []
     private var connectTimer: Scheduled<Void>?
+    /// Whether a CONNECT arrived yet: the spec requires the first packet to be one.
+    private var sawConnect = false
     /// A binary packet waiting for its attachments.
     private var partial: (packet: SocketIOPacket, attachments: [ByteBuffer])?
 
@@ -22,9 +24,6 @@ final class SocketIOConnection: EngineIOSessionDelegate {
             self.session.close(reason: "connect timeout", notifyPoll: .close)
         }
     }
-
-    /// A random Socket.IO socket id.
-    let socketID = EngineIOServer.newID()
 
     // MARK: EngineIOSessionDelegate
 
@@ -80,6 +79,12 @@ final class SocketIOConnection: EngineIOSessionDelegate {
     // MARK: Packets
 
     private func dispatch(_ packet: SocketIOPacket, attachments: [ByteBuffer]) {
+        if packet.type == .connect {
+            sawConnect = true
+        } else if !sawConnect {
+            fail("the first packet must be CONNECT")
+            return
+        }
         switch packet.type {
         case .connect:
             guard sockets[packet.namespace] == nil else { return }
@@ -112,7 +117,8 @@ final class SocketIOConnection: EngineIOSessionDelegate {
         guard sockets[namespace] != nil, !connected.contains(namespace) else { return }
         connected.insert(namespace)
         connectTimer?.cancel()
-        send(SocketIOPacket(type: .connect, namespace: namespace, data: ["sid": .string(socketID)]))
+        // Each namespace gets its own socket id, as Socket.IO servers do.
+        send(SocketIOPacket(type: .connect, namespace: namespace, data: ["sid": .string(EngineIOServer.newID())]))
         session.flush()
     }
 
@@ -148,7 +154,7 @@ final class SocketIOConnection: EngineIOSessionDelegate {
         }
         connected.remove(namespace)
         sockets[namespace] = nil
-        if closeSession || sockets.isEmpty { session.close(reason: "server disconnect", notifyPoll: .close) }
+        if closeSession || sockets.isEmpty { session.close(reason: "server disconnect", notifyPoll: .close, drain: true) }
     }
 
     private func send(_ packet: SocketIOPacket) {
