@@ -26,7 +26,7 @@ public struct GatewayConfiguration: Sendable {
     /// Coalescing of fan-out flushes: each event loop flushes its connections at most once per this
     /// interval; a loop that has not flushed for that long flushes at once, so a lone event goes out
     /// immediately and a steady stream is written with one system call per connection per interval
-    /// (default 20 ms; 0 flushes after every Redis read batch). See `docs/performance.md`.
+    /// (default 30 ms; 0 flushes after every Redis read batch). See `docs/performance.md`.
     public var flushInterval: Duration
     /// Most Redis channels one connection may hold through its subscriptions (default 256).
     public var maxChannelsPerConnection: Int
@@ -49,7 +49,7 @@ public struct GatewayConfiguration: Sendable {
         authTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
         pingInterval: Duration = .seconds(25), maxMessageBytes: Int = 64 * 1024,
         maxFrameBytes: Int = 1024 * 1024, maxOutboundBytes: Int = 1024 * 1024,
-        flushInterval: Duration = .milliseconds(20), maxChannelsPerConnection: Int = 256, maxPendingMessagesDuringAuth: Int = 32,
+        flushInterval: Duration = .milliseconds(30), maxChannelsPerConnection: Int = 256, maxPendingMessagesDuringAuth: Int = 32,
         shutdownGracePeriod: Duration = .seconds(5), requestLimits: ClientRequestLimits = .init(),
         tokenRefreshInterval: Duration = .seconds(30), keyRefreshInterval: Duration = .seconds(60),
         engineIO: EngineIOSettings = .init()

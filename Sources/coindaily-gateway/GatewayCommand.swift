@@ -31,7 +31,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Outbound buffer per connection before it is cut off as slow, 3008 (GATEWAY_MAX_OUTBOUND_BYTES).")
     var maxOutboundBytes: Int = Env.int("GATEWAY_MAX_OUTBOUND_BYTES", 1_048_576)
     @Option(help: "Flush each event loop's connections at most once per this interval, ms; 0 = after every Redis batch (GATEWAY_FLUSH_INTERVAL_MS).")
-    var flushIntervalMs: Int = Env.int("GATEWAY_FLUSH_INTERVAL_MS", 20)
+    var flushIntervalMs: Int = Env.int("GATEWAY_FLUSH_INTERVAL_MS", 30)
     @Option(help: "Most Redis channels one connection may hold (GATEWAY_MAX_CHANNELS_PER_CONNECTION).")
     var maxChannelsPerConnection: Int = Env.int("GATEWAY_MAX_CHANNELS_PER_CONNECTION", 256)
     @Option(help: "Most tokens in one request (GATEWAY_MAX_TOKENS_PER_REQUEST).")
