@@ -219,6 +219,11 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "CoinDailyTestSupport",
+            path: "Sources/CoinDailyTestSupport"
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "coindaily-gateway",
@@ -326,6 +331,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyRedisTests",
             dependencies: [
+                "CoinDailyTestSupport",
                 "CoinDailyRedis",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -370,6 +376,7 @@ let package = Package(
             .testTarget(
             name: "CoinDailyWhaleTests",
             dependencies: [
+                "CoinDailyTestSupport",
                 "CoinDailyWhale", "CoinDailyProtocol", "CoinDailyRedis", "CoinDailyProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -379,6 +386,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyTrendingTests",
             dependencies: [
+                "CoinDailyTestSupport",
                 "CoinDailyTrending", "CoinDailyProtocol", "CoinDailyRedis", "CoinDailyProducer", "CoinDailySentiment",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -388,6 +396,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyTasksTests",
             dependencies: [
+                "CoinDailyTestSupport",
                 "CoinDailyTasks", "CoinDailyProtocol", "CoinDailyRedis",
                 "CoinDailyProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -398,6 +407,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyBudgetTests",
             dependencies: [
+                "CoinDailyTestSupport",
                 "CoinDailyBudget", "CoinDailyProtocol", "CoinDailyRedis",
                 "CoinDailyProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -408,6 +418,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyModerationTests",
             dependencies: [
+                "CoinDailyTestSupport",
                 "CoinDailyModeration", "CoinDailyProtocol", "CoinDailyRedis", "CoinDailyProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -417,6 +428,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyHealthTests",
             dependencies: [
+                "CoinDailyTestSupport",
                 "CoinDailyHealth", "CoinDailyProtocol", "CoinDailyRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import CoinDailyTestSupport
 import CoinDailyHealth
 import Foundation
 import CoinDailyProtocol

@@ -1,3 +1,4 @@
+import CoinDailyTestSupport
 import CoinDailyModeration
 import CoinDailyProtocol
 import CoinDailyRedis

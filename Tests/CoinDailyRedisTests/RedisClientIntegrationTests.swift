@@ -1,3 +1,4 @@
+import CoinDailyTestSupport
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

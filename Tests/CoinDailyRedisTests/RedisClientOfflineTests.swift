@@ -1,3 +1,4 @@
+import CoinDailyTestSupport
 import NIOCore
 import Testing
 

@@ -10,13 +10,13 @@ import Darwin
 /// `start()` launches `/usr/bin/redis-server --port P --bind 127.0.0.1 --save '' --appendonly no` and waits
 /// until it answers `PING`; `kill()` sends SIGKILL and reaps it; `start()` again restarts on the same port.
 /// Used from one test at a time; the lock only guards the process handle.
-final class RedisServerProcess: @unchecked Sendable {
+public final class RedisServerProcess: @unchecked Sendable {
     /// Errors from starting the server.
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case notAnswering(port: Int)
         case noFreePort
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notAnswering(let port): return "redis-server on port \(port) did not answer PING in time"
             case .noFreePort: return "could not find a free loopback port"
@@ -24,17 +24,17 @@ final class RedisServerProcess: @unchecked Sendable {
         }
     }
 
-    static let executable = "/usr/bin/redis-server"
+    public static let executable = "/usr/bin/redis-server"
 
     /// The port the server listens on (stays the same across restarts).
-    let port: Int
+    public let port: Int
     private let extraArguments: [String]
     // @unchecked Sendable: `process` is only touched under `lock`.
     private let lock = NSLock()
     private var process: Process?
 
     /// Picks a free port; extra arguments (e.g. `["--requirepass", "secret"]`) are appended to every launch.
-    init(extraArguments: [String] = []) throws {
+    public init(extraArguments: [String] = []) throws {
         self.port = try Self.freePort()
         self.extraArguments = extraArguments
     }
@@ -44,7 +44,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// Launches the server (if not running) and waits up to 10 s until it answers `PING`.
-    func start() async throws {
+    public func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = [
@@ -70,7 +70,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// Kills the server with SIGKILL (no clean shutdown) and waits for it to exit.
-    func kill() {
+    public func kill() {
         let process = self.lock.withLock { () -> Process? in
             defer { self.process = nil }
             return self.process
@@ -87,7 +87,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// Sends `PING` over a plain blocking socket (with short timeouts) and checks for `+PONG` (or `-NOAUTH`).
-    static func answersPing(port: Int) -> Bool {
+    public static func answersPing(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
             return false
@@ -120,7 +120,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// A port that was free a moment ago (bound to port 0, then released).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
             throw Failure.noFreePort
