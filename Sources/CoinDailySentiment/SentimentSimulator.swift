@@ -1,3 +1,4 @@
+import CoinDailyProducer
 import Foundation
 
 /// A deterministic generator of realistic-looking sentiment signals and price ticks, for demos,

@@ -1,3 +1,4 @@
+import CoinDailyProducer
 import Foundation
 
 /// One token's hidden state and character in ``SentimentSimulator``.

@@ -1,3 +1,4 @@
+import CoinDailyProducer
 import Foundation
 
 /// A deterministic synthetic feed of market samples for `--simulate`.

@@ -2,20 +2,20 @@ import Foundation
 
 /// xoshiro256** (Blackman & Vigna): a small, fast, seedable pseudo-random generator.
 ///
-/// Used by ``WhaleSimulator`` so that one seed always yields the same sequence, on every
+/// Used by the producers' simulators so that one seed always yields the same sequence, on every
 /// platform and Swift version (the standard library's generators are either unseeded or
 /// unspecified). The 256-bit state is filled from the 64-bit seed with SplitMix64, as the authors
 /// recommend. Uniform and Gaussian draws are implemented here too rather than with
 /// `Double.random(in:using:)`, whose algorithm the standard library does not promise to keep.
 /// Not cryptographically secure.
-struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
+public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
     private var s3: UInt64
 
     /// Seeds the generator; equal seeds give equal sequences.
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         var state = seed
         func splitMix64() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -31,7 +31,7 @@ struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     }
 
     /// The next 64 random bits.
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -48,17 +48,17 @@ struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform double in [0, 1) with 53 random bits.
-    mutating func nextUniform() -> Double {
+    public mutating func nextUniform() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// A uniform double in [lower, upper).
-    mutating func nextUniform(_ lower: Double, _ upper: Double) -> Double {
+    public mutating func nextUniform(_ lower: Double, _ upper: Double) -> Double {
         lower + (upper - lower) * nextUniform()
     }
 
     /// A standard normal draw (Box–Muller; one of the pair is discarded for simplicity).
-    mutating func nextGaussian() -> Double {
+    public mutating func nextGaussian() -> Double {
         let u1 = 1 - nextUniform() // (0, 1], so the logarithm is finite
         let u2 = nextUniform()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
@@ -66,7 +66,7 @@ struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 
     /// A Poisson draw with mean `lambda`: Knuth's product method for small means, a rounded
     /// normal approximation above 30.
-    mutating func nextPoisson(_ lambda: Double) -> Int {
+    public mutating func nextPoisson(_ lambda: Double) -> Int {
         guard lambda > 0 else { return 0 }
         if lambda > 30 {
             return max(0, Int((lambda + lambda.squareRoot() * nextGaussian()).rounded()))
