@@ -24,6 +24,11 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     private var writeContext: ChannelHandlerContext?
     private var closing = false
     private var needsFlush = false
+    /// Fan-out frames waiting for the next flush. One frame stays the shared buffer (no copy); from the
+    /// second on they are copied into one buffer, so a flush is one NIO write instead of one per frame
+    /// (the per-write path, not the copy, is what costs at one write per subscriber per event).
+    private var pending: ByteBuffer?
+    private var pendingIsShared = false
 
     init(gateway: GatewayContext, connectionID: UInt64) {
         self.gateway = gateway
@@ -139,15 +144,37 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
 
     func writeEvent(_ event: OutboundEvent) -> Bool {
-        guard !closing, context != nil else { return false }
-        writeRaw(event.plainFrame, flush: false)
+        guard !closing, let context else { return false }
+        let frame = event.plainFrame
+        if var accumulated = pending {
+            pending = nil  // keep the buffer uniquely referenced while appending
+            if pendingIsShared {
+                var merged = context.channel.allocator.buffer(capacity: accumulated.readableBytes + 3 * frame.readableBytes)
+                merged.writeImmutableBuffer(accumulated)
+                accumulated = merged
+                pendingIsShared = false
+            }
+            accumulated.writeImmutableBuffer(frame)
+            pending = accumulated
+        } else {
+            pending = frame
+            pendingIsShared = true
+        }
+        needsFlush = true
         return true
     }
 
     func flush() {
         guard needsFlush, let writeContext else { return }
         needsFlush = false
+        writePending(writeContext)
         writeContext.flush()
+    }
+
+    private func writePending(_ writeContext: ChannelHandlerContext) {
+        guard let frames = pending else { return }
+        pending = nil
+        writeContext.write(wrapOutboundOut(frames), promise: nil)
     }
 
     func sendKeepAlive() {
@@ -157,6 +184,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     func close(code: WebSocketErrorCode, reason: String) {
         guard let context, !closing else { return }
+        if let writeContext, code != CloseCode.slowConsumer { writePending(writeContext) }
         closing = true
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
@@ -173,6 +201,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     private func writeRaw(_ bytes: ByteBuffer, flush: Bool) {
         guard let writeContext, !closing else { return }
+        writePending(writeContext)  // fan-out frames queued before this reply go first
         writeContext.write(wrapOutboundOut(bytes), promise: nil)
         if flush {
             needsFlush = false
