@@ -1,3 +1,4 @@
+import CoinDailyProducer
 import CoinDailyProtocol
 import NIOCore
 

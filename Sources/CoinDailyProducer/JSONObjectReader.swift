@@ -1,70 +1,70 @@
 import CoinDailyProtocol
 
-/// Reads typed fields of one JSON object, throwing ``TasksInputError``s that name the field.
+/// Reads typed fields of one JSON object, throwing ``IngestInputError``s that name the field.
 ///
 /// A JSON `null` counts as absent. Booleans are never numbers and numeric strings (`"40"`) are not
-/// numbers either. `prefix` names nested objects in errors (`stage.status`).
-struct JSONObjectReader {
-    let object: [String: JSONValue]
-    let prefix: String
+/// numbers either. `prefix` names nested objects in errors (`stage.status`, `limit.amount`).
+public struct JSONObjectReader: Sendable {
+    public let object: [String: JSONValue]
+    public let prefix: String
 
-    init(_ object: [String: JSONValue], prefix: String = "") {
+    public init(_ object: [String: JSONValue], prefix: String = "") {
         self.object = object
         self.prefix = prefix
     }
 
-    func name(_ field: String) -> String { prefix + field }
+    public func name(_ field: String) -> String { prefix + field }
 
-    func value(_ field: String) -> JSONValue? {
+    public func value(_ field: String) -> JSONValue? {
         guard let value = object[field], !value.isNull else { return nil }
         return value
     }
 
-    func has(_ field: String) -> Bool { value(field) != nil }
+    public func has(_ field: String) -> Bool { value(field) != nil }
 
-    func optionalString(_ field: String) throws(TasksInputError) -> String? {
+    public func optionalString(_ field: String) throws(IngestInputError) -> String? {
         guard let value = value(field) else { return nil }
         guard let string = value.stringValue else { throw .wrongType(field: name(field), expected: "string") }
         return string
     }
 
-    func requiredString(_ field: String) throws(TasksInputError) -> String {
+    public func requiredString(_ field: String) throws(IngestInputError) -> String {
         guard let string = try optionalString(field) else { throw .missingField(field: name(field)) }
         return string
     }
 
     /// A required identifier: 1–128 characters, no control characters.
-    func identifier(_ field: String) throws(TasksInputError) -> String {
+    public func identifier(_ field: String) throws(IngestInputError) -> String {
         let string = try requiredString(field)
         try Self.checkIdentifier(string, field: name(field))
         return string
     }
 
-    static func checkIdentifier(_ string: String, field: String) throws(TasksInputError) {
+    public static func checkIdentifier(_ string: String, field: String) throws(IngestInputError) {
         guard (1...128).contains(string.count), !string.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw .invalidField(field: field, reason: "must be 1 to 128 characters without control characters")
         }
     }
 
-    func optionalNumber(_ field: String) throws(TasksInputError) -> Double? {
+    public func optionalNumber(_ field: String) throws(IngestInputError) -> Double? {
         guard let value = value(field) else { return nil }
         guard let number = value.numberValue else { throw .wrongType(field: name(field), expected: "number") }
         return number
     }
 
-    func requiredNumber(_ field: String) throws(TasksInputError) -> Double {
+    public func requiredNumber(_ field: String) throws(IngestInputError) -> Double {
         guard let number = try optionalNumber(field) else { throw .missingField(field: name(field)) }
         return number
     }
 
     /// An optional number in `range`, `reason` explaining the range.
-    func number(_ field: String, in range: ClosedRange<Double>, reason: String) throws(TasksInputError) -> Double? {
+    public func number(_ field: String, in range: ClosedRange<Double>, reason: String) throws(IngestInputError) -> Double? {
         guard let number = try optionalNumber(field) else { return nil }
         guard number.isFinite, range.contains(number) else { throw .invalidField(field: name(field), reason: reason) }
         return number
     }
 
-    func requiredInteger(_ field: String, in range: ClosedRange<Int>) throws(TasksInputError) -> Int {
+    public func requiredInteger(_ field: String, in range: ClosedRange<Int>) throws(IngestInputError) -> Int {
         guard let value = value(field) else { throw .missingField(field: name(field)) }
         guard let number = value.numberValue else { throw .wrongType(field: name(field), expected: "integer") }
         guard number.isFinite, number.rounded(.towardZero) == number, Double(range.lowerBound) <= number,
@@ -75,14 +75,14 @@ struct JSONObjectReader {
         return Int(number)
     }
 
-    func requiredObject(_ field: String) throws(TasksInputError) -> [String: JSONValue] {
+    public func requiredObject(_ field: String) throws(IngestInputError) -> [String: JSONValue] {
         guard let value = value(field) else { throw .missingField(field: name(field)) }
         guard let object = value.objectValue else { throw .wrongType(field: name(field), expected: "object") }
         return object
     }
 
     /// The optional `timestamp` (integer Unix ms, not more than `maxFutureSkew` ms after `now`), default `now`.
-    func timestamp(now: Int64, maxFutureSkew: Int64) throws(TasksInputError) -> Int64 {
+    public func timestamp(now: Int64, maxFutureSkew: Int64) throws(IngestInputError) -> Int64 {
         guard let value = value("timestamp") else { return now }
         guard let number = value.numberValue else { throw .wrongType(field: name("timestamp"), expected: "integer") }
         guard number.isFinite, number >= 0, number <= 9_007_199_254_740_992, number.rounded(.towardZero) == number else {
