@@ -80,6 +80,26 @@ struct PlainConnectionFanOutTests {
         try await harness.shutdown()
     }
 
+    @Test("frames written but not yet flushed still go out before the close frame of a graceful close")
+    func pendingFramesBeforeClose() async throws {
+        let harness = try await GatewayHarness.make()
+        let channel = try await Self.connected(harness)
+        let event = try Self.sentiment("BTC")
+        let written = try await harness.loop.executeInContext { () -> Bool in
+            let handler = try channel.pipeline.syncOperations.handler(type: PlainConnectionHandler.self)
+            let accepted = handler.writeEvent(event)  // queued for the next flush, not flushed
+            handler.close(code: .goingAway, reason: "server shutting down")
+            return accepted
+        }
+        #expect(written)
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == event.plainFrame)
+        var close = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+        #expect(close.readInteger(as: UInt8.self) == 0x88)  // FIN + close opcode
+        _ = close.readInteger(as: UInt8.self)
+        #expect(close.readInteger(as: UInt16.self) == 1001)
+        try await harness.shutdown()
+    }
+
     @Test("unsubscribing one token keeps the others")
     func partialUnsubscribe() async throws {
         let harness = try await GatewayHarness.make()
