@@ -96,7 +96,8 @@ public final class TokenVerifier: Sendable {
         return VerifiedIdentity(
             userId: claims.sub.value, roles: Set(claims.roles),
             expiresAtMillis: Int64(exactly: min((claims.exp.value.timeIntervalSince1970 * 1000).rounded(), 9e15)) ?? 0,
-            tokenId: claims.jti.value)
+            tokenId: claims.jti.value,
+            issuedAtMillis: Int64(exactly: min((claims.iat.value.timeIntervalSince1970 * 1000).rounded(), 9e15)) ?? 0)
     }
 
     private static func verify(_ token: String, with keys: JWTKeyCollection) async throws(AuthFailure) -> TokenClaims {

@@ -57,4 +57,38 @@ public enum RedisKeys {
     public static func heartbeat(service: String, instance: String) -> String {
         "cd:heartbeat:" + service + ":" + instance
     }
+
+    // MARK: Revocation and refresh (auth service writes, gateways read)
+
+    /// Revoked token ids: a hash from `jti` to the token's `exp` in Unix ms (the entry may be pruned after it).
+    public static let revokedTokenIDs = "cd:auth:revoked:jti"
+
+    /// Revoked users: a hash from `sub` to a Unix-ms instant; every token of that user with `iat` (seconds)
+    /// at or before that instant's second is revoked. Pruned after the longest token lifetime.
+    public static let revokedSubjects = "cd:auth:revoked:sub"
+
+    /// Channel announcing each revocation as it happens (payload: ``Revocation`` JSON,
+    /// `{"jti":"…","exp":ms}` or `{"sub":"…","before":ms}`).
+    public static let revocationsChannel = "cd:auth:revocations"
+
+    /// A refresh-token family (every refresh token rotated from one `POST /v1/tokens`).
+    public static func refreshFamily(_ family: String) -> String { "cd:auth:family:" + family }
+
+    // MARK: Event history (producers write, gateways read)
+
+    /// The history clock: a hash with `epoch` (changes when the history is lost), `ms` and `seq`
+    /// (the last event id handed out, `<ms>-<seq>`).
+    public static let historyClock = "cd:hist:clock"
+
+    /// The id of the last event published on each channel: a hash from channel to `<ms>-<seq>`.
+    public static let historyLast = "cd:hist:last"
+
+    /// Prefix of the per-channel history streams.
+    public static let historyPrefix = "cd:hist:"
+
+    /// The bounded history stream of one event channel: `cd:hist:cd:ev:whale_activity`.
+    public static func historyStream(_ channel: String) -> String { historyPrefix + channel }
+
+    /// A Socket.IO session kept for connection state recovery, by its private id (`pid`).
+    public static func socketIOSession(_ pid: String) -> String { "cd:sio:pid:" + pid }
 }

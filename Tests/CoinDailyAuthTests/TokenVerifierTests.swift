@@ -16,7 +16,8 @@ struct TokenVerifierTests {
             identity
                 == VerifiedIdentity(
                     userId: "alice", roles: ["admin", "user"],
-                    expiresAtMillis: Int64(issuedAt.timeIntervalSince1970 + 3600) * 1000, tokenId: "token-42"))
+                    expiresAtMillis: Int64(issuedAt.timeIntervalSince1970 + 3600) * 1000, tokenId: "token-42",
+                    issuedAtMillis: Int64(issuedAt.timeIntervalSince1970) * 1000))
         #expect(identity.sortedRoles == ["admin", "user"])
     }
 
@@ -179,7 +180,8 @@ struct TokenVerifierTests {
             try await withSecret.verifier.verify(token)
                 == VerifiedIdentity(
                     userId: "carol", roles: ["moderator"],
-                    expiresAtMillis: Int64(issuedAt.timeIntervalSince1970 + 600) * 1000, tokenId: "h1"))
+                    expiresAtMillis: Int64(issuedAt.timeIntervalSince1970 + 600) * 1000, tokenId: "h1",
+                    issuedAtMillis: Int64(issuedAt.timeIntervalSince1970) * 1000))
 
         let otherSecret = try await TokenVerifier(hs256Secret: "another-secret-0123456789abcdef012345678")
         await #expect(throws: AuthFailure.invalidSignature) { try await otherSecret.verify(token) }
