@@ -1,3 +1,4 @@
+import CoinDailyAuthCore
 import CoinDailyProtocol
 import CoinDailyRedis
 import NIOCore
@@ -11,11 +12,27 @@ final class Broadcaster: Sendable {
     private let hubs: [LoopHub]
     private let metrics: GatewayMetrics
     private let onKeysAnnounced: @Sendable () -> Void
+    private let revocations: RevocationList
 
-    init(hubs: [LoopHub], metrics: GatewayMetrics, onKeysAnnounced: @escaping @Sendable () -> Void) {
+    init(
+        hubs: [LoopHub], metrics: GatewayMetrics, revocations: RevocationList,
+        onKeysAnnounced: @escaping @Sendable () -> Void
+    ) {
         self.hubs = hubs
         self.metrics = metrics
+        self.revocations = revocations
         self.onKeysAnnounced = onKeysAnnounced
+    }
+
+    /// A revocation announcement: remembered for later authentications, and applied to open connections
+    /// on every loop at once.
+    private func revoke(_ payload: ByteBuffer) {
+        guard let revocation = Revocation(json: String(buffer: payload)) else {
+            metrics.redisMessagesDropped.increment()
+            return
+        }
+        revocations.add(revocation)
+        for hub in hubs { hub.eventLoop.execute { hub.revoke(revocation) } }
     }
 
     /// Handles one read batch from Redis.
@@ -27,6 +44,10 @@ final class Broadcaster: Sendable {
         for message in messages {
             if message.channel == RedisKeys.keysChannel {
                 onKeysAnnounced()
+                continue
+            }
+            if message.channel == RedisKeys.revocationsChannel {
+                revoke(message.payload)
                 continue
             }
             guard let event = OutboundEvent.decode(channel: message.channel, payload: message.payload, allocator: allocator)

@@ -20,11 +20,31 @@ final class ClientSession {
     /// Strong while the connection lives (the handler owns the session too); cleared in ``stop()``
     /// to break the cycle. Avoids a weak load per delivered event.
     private var transport: (any SessionTransport)?
-    /// The remote address, kept for log lines (metadata is built only when something is logged,
-    /// so an idle connection carries no per-connection logger state).
-    private let remote: String
+    /// The client's IP (the peer, or the forwarded address behind a trusted proxy), for logs and limits.
+    /// Metadata is built only when something is logged, so an idle connection carries no logger state.
+    let clientIP: String
 
     private(set) var identity: VerifiedIdentity?
+    /// The user counted against the per-user connection limit (released in ``stop()``).
+    private var admittedUser: String?
+    /// Whether `token_expiring` was sent for the current token.
+    private var expiryWarned = false
+    /// Client messages: the rate limit and the strikes counted against it.
+    private var bucket: TokenBucket
+    private var strikes = 0
+    private var strikeWindowStart: UInt64 = 0
+
+    /// Per ``ChannelKind/index``: the delivery position and the resume state. Empty until the first
+    /// subscription, so idle connections allocate nothing for it.
+    private var kindStates: [KindState] = []
+    /// The history epoch the positions belong to.
+    private var epoch: String?
+    /// Kinds (bit per ``ChannelKind/index``) whose live events are held while their history is read.
+    private var holding: UInt16 = 0
+    /// The live events held, in arrival order.
+    private var held: [OutboundEvent] = []
+    /// Whether the gateway lost its Redis subscription and this session must resume once it is back.
+    private var resyncPending = false
     private var filters: [ChannelKind: SubscriptionFilter] = [:] {
         didSet { filterSlots = filters.isEmpty ? [] : ChannelKind.allCases.map { filters[$0] } }
     }
@@ -45,14 +65,16 @@ final class ClientSession {
     /// Whether this session has authenticated.
     var isAuthenticated: Bool { identity != nil }
 
-    init(connectionID: UInt64, context: GatewayContext, hub: LoopHub, transport: any SessionTransport, remote: String) {
+    init(connectionID: UInt64, context: GatewayContext, hub: LoopHub, transport: any SessionTransport, clientIP: String) {
         self.connectionID = connectionID
         self.context = context
         self.hub = hub
         self.eventLoop = hub.eventLoop
         self.transport = transport
-        self.remote = remote
+        self.clientIP = clientIP
         let now = NIODeadline.now()
+        let security = context.configuration.security
+        self.bucket = TokenBucket(rate: security.messagesPerSecond, capacity: security.messageBurst, nowNanos: now.uptimeNanoseconds)
         self.authDeadline = now + .milliseconds(context.configuration.authTimeout.milliseconds)
         self.lastInbound = now
         self.nextPing = now + .milliseconds(context.configuration.pingInterval.milliseconds)
@@ -62,10 +84,18 @@ final class ClientSession {
     private func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ extra: Logger.Metadata = [:]) {
         let logger = context.logger
         guard logger.logLevel <= level else { return }
-        var metadata: Logger.Metadata = ["connection.id": "\(connectionID)", "connection.remote": "\(remote)"]
+        var metadata: Logger.Metadata = ["connection.id": "\(connectionID)", "client.ip": "\(clientIP)"]
         if let identity { metadata["user.id"] = "\(identity.userId)" }
         metadata.merge(extra) { _, new in new }
         logger.log(level: level, message(), metadata: metadata)
+    }
+
+    /// An audit line (`audit` metadata names the event): authentication failures, forbidden subscriptions,
+    /// limit hits, revocations. Never contains a token.
+    private func audit(_ event: String, _ message: @autoclosure () -> Logger.Message, _ extra: Logger.Metadata = [:]) {
+        var metadata = extra
+        metadata["audit"] = "\(event)"
+        log(.notice, message(), metadata)
     }
 
     // MARK: Lifecycle
@@ -88,6 +118,12 @@ final class ClientSession {
         kindChannels.removeAll()
         filters.removeAll()
         queued.removeAll()
+        held.removeAll()
+        holding = 0
+        if let user = admittedUser {
+            context.connectionGuard.releaseUser(user)
+            admittedUser = nil
+        }
         hub.unregister(self)
         transport = nil
         context.metrics.connections.decrement()
@@ -110,11 +146,24 @@ final class ClientSession {
             close(code: CloseCode.policyViolation, reason: "authentication timeout")
             return
         }
-        if let identity, context.clock() >= identity.expiresAtMillis {
-            sendError(ProtocolError(.authFailed, "token expired: reconnect with a fresh token"), type: "error")
-            log(.info, "closing: token expired")
-            close(code: CloseCode.policyViolation, reason: "token expired")
-            return
+        if let identity {
+            let nowMillis = context.clock()
+            if nowMillis >= identity.expiresAtMillis {
+                sendError(ProtocolError(.authFailed, "token expired: reconnect with a fresh token"), type: "error")
+                log(.info, "closing: token expired")
+                close(code: CloseCode.policyViolation, reason: "token expired")
+                return
+            }
+            if !expiryWarned, nowMillis >= identity.expiresAtMillis - context.configuration.security.tokenExpiryWarning.milliseconds {
+                expiryWarned = true
+                let seconds = max(0, (identity.expiresAtMillis - nowMillis) / 1000)
+                transport?.sendMessage(
+                    type: "token_expiring",
+                    data: [
+                        "expiresAt": .int(identity.expiresAtMillis), "expiresIn": .int(seconds),
+                        "message": .string("token expires in \(seconds) s: send auth with a fresh token to stay connected"),
+                    ], replyTo: nil)
+            }
         }
         if now - lastInbound >= .milliseconds(context.configuration.idleTimeout.milliseconds) {
             log(.info, "closing: idle timeout")
@@ -137,7 +186,29 @@ final class ClientSession {
 
     @inline(__always)
     func enqueue(_ event: OutboundEvent) -> Bool {
-        transport?.writeEvent(event) ?? false
+        if kindStates.isEmpty { return transport?.writeEvent(event) ?? false }
+        let index = event.kind.index
+        if holding & (1 << index) != 0 {
+            hold(event)
+            return false
+        }
+        if let id = event.id {
+            // Already replayed, or known to the client from before its resume.
+            if id.position <= kindStates[index].watermark { return false }
+            kindStates[index].position = id.position
+            if epoch != id.epoch { epoch = id.epoch }
+        }
+        return transport?.writeEvent(event) ?? false
+    }
+
+    private func hold(_ event: OutboundEvent) {
+        guard held.count < context.configuration.delivery.maxHeldEvents else {
+            context.metrics.slowConsumers.increment()
+            log(.info, "closing: too many events held during a resume")
+            close(code: CloseCode.slowConsumer, reason: "slow")
+            return
+        }
+        held.append(event)
     }
 
     func flush() { transport?.flush() }
@@ -149,6 +220,14 @@ final class ClientSession {
     func receive(id: String?, result: Result<ClientRequest, ProtocolError>) {
         guard !isClosed else { return }
         context.metrics.messagesIn.increment()
+        guard admitMessage() else {
+            sendError(
+                ProtocolError(
+                    .rateLimitExceeded,
+                    "rate limit exceeded: at most \(Int(context.configuration.security.messagesPerSecond)) messages per second; message dropped"),
+                replyTo: id)
+            return
+        }
         if authInFlight {
             guard queued.count < context.configuration.maxPendingMessagesDuringAuth else {
                 sendError(ProtocolError(.rateLimitExceeded, "too many messages while authenticating"), replyTo: id)
@@ -158,6 +237,28 @@ final class ClientSession {
             return
         }
         handle(id: id, result: result)
+    }
+
+    /// Takes a token from the message bucket; counts a strike when there is none, and closes the
+    /// connection (4029) when the strikes within the window reach the limit.
+    private func admitMessage() -> Bool {
+        let now = NIODeadline.now().uptimeNanoseconds
+        if bucket.take(nowNanos: now) { return true }
+        let security = context.configuration.security
+        let window = UInt64(security.rateLimitWindow.milliseconds) * 1_000_000
+        if now &- strikeWindowStart > window {
+            strikeWindowStart = now
+            strikes = 0
+        }
+        strikes += 1
+        context.metrics.limitHit("message_rate")
+        if strikes == 1 { audit("rate_limited", "message rate limit hit") }
+        if strikes >= security.rateLimitStrikes {
+            context.metrics.limitHit("message_rate_disconnect")
+            audit("rate_limit_disconnect", "closing: message rate limit exceeded repeatedly", ["strikes": "\(strikes)"])
+            close(code: CloseCode.rateLimited, reason: "rate limit exceeded")
+        }
+        return false
     }
 
     private func handle(id: String?, result: Result<ClientRequest, ProtocolError>) {
@@ -203,9 +304,7 @@ final class ClientSession {
 
     private func authenticate(token: String?, id: String?) {
         guard let token else {
-            context.metrics.authFailure.increment()
-            context.metrics.error(.authFailed)
-            transport?.authFailed(ProtocolError(.authFailed, "Authentication failed: no token given"), replyTo: id)
+            authRefused(.malformed, detail: "no token given", id: id)
             return
         }
         authInFlight = true
@@ -216,34 +315,64 @@ final class ClientSession {
             self.authInFlight = false
             guard !self.isClosed else { return }
             switch result {
+            case .success(let verified) where self.context.revocations.isRevoked(verified):
+                self.authRefused(.revoked, detail: nil, id: id, jti: verified.tokenId)
             case .success(let verified):
                 self.authenticated(verified, id: id)
             case .failure(let error):
-                let failure = (error as? AuthFailure) ?? .malformed
-                self.context.metrics.authFailure.increment()
-                self.log(.info, "authentication failed", ["reason": "\(failure)"])
-                self.context.metrics.error(.authFailed)
-                self.transport?.authFailed(ProtocolError(.authFailed, failure.description), replyTo: id)
+                self.authRefused((error as? AuthFailure) ?? .malformed, detail: nil, id: id)
             }
             self.drainQueue()
         }
+    }
+
+    private func authRefused(_ failure: AuthFailure, detail: String?, id: String?, jti: String? = nil) {
+        context.metrics.authFailure.increment()
+        context.metrics.error(.authFailed)
+        var extra: Logger.Metadata = ["reason": "\(failure)"]
+        if let jti { extra["token.jti"] = "\(jti)" }
+        audit("auth_failed", "authentication failed", extra)
+        let message = detail.map { "Authentication failed: \($0)" } ?? failure.description
+        transport?.authFailed(ProtocolError(.authFailed, message), replyTo: id)
     }
 
     private func authenticated(_ verified: VerifiedIdentity, id: String?) {
         if let current = identity, current.userId != verified.userId {
             context.metrics.authFailure.increment()
             context.metrics.error(.authFailed)
+            audit("auth_failed", "re-authentication with another user's token refused", ["token.jti": "\(verified.tokenId)"])
             transport?.authFailed(
                 ProtocolError(.authFailed, "Authentication failed: token belongs to another user than this connection"),
                 replyTo: id)
             return
         }
+        if admittedUser == nil {
+            guard context.connectionGuard.admitUser(verified.userId) else {
+                let limit = context.configuration.security.maxConnectionsPerUser
+                audit("limit_connections_per_user", "closing: too many connections for this user", ["user.id": "\(verified.userId)"])
+                transport?.authFailed(
+                    ProtocolError(.rateLimitExceeded, "too many connections for this user (at most \(limit))"), replyTo: id)
+                close(code: CloseCode.tooManyConnections, reason: "too many connections")
+                return
+            }
+            admittedUser = verified.userId
+        }
         let rolesChanged = identity.map { $0.roles != verified.roles } ?? false
         identity = verified
+        expiryWarned = false
         context.metrics.authSuccess.increment()
         log(.debug, "authenticated")
         if rolesChanged { revalidateSubscriptions(identity: verified) }
         transport?.authSucceeded(verified, replyTo: id)
+    }
+
+    /// A revocation was announced: closes this connection (4001) if it applies to its token.
+    func revoke(_ revocation: Revocation) {
+        guard !isClosed, let identity, revocation.applies(to: identity) else { return }
+        context.metrics.revokedDisconnects.increment()
+        audit("revoked_disconnect", "closing: token revoked", ["token.jti": "\(identity.tokenId)"])
+        sendError(ProtocolError(.authFailed, "token revoked"))
+        close(code: CloseCode.tokenRevoked, reason: "token revoked")
     }
 
     /// After a re-authentication with other roles, drops subscriptions the new token does not allow.
@@ -259,7 +388,7 @@ final class ClientSession {
     private func subscribe(_ kind: ChannelKind, _ parameters: SubscriptionRequest, identity: VerifiedIdentity, id: String?) {
         guard kind.isAllowed(for: identity.roles) else {
             let roles = (kind.allowedRoles ?? []).map(\.rawValue).sorted().joined(separator: " or ")
-            log(.info, "forbidden subscription", ["channel": "\(kind.rawValue)"])
+            audit("forbidden_subscription", "forbidden subscription", ["channel": "\(kind.rawValue)"])
             sendError(
                 .subscription("forbidden: \(kind.rawValue) requires the role \(roles)"), replyTo: id)
             return
@@ -270,30 +399,77 @@ final class ClientSession {
         let current = kindChannels[kind] ?? []
         let total = kindChannels.values.reduce(0) { $0 + $1.count } - current.count + wanted.count
         guard total <= context.configuration.maxChannelsPerConnection else {
+            context.metrics.limitHit("subscriptions_per_connection")
+            audit("limit_subscriptions", "too many subscriptions", ["channels": "\(total)"])
             sendError(
                 .subscription(
                     "too many subscriptions: at most \(context.configuration.maxChannelsPerConnection) channels per connection"),
                 replyTo: id)
             return
         }
-        if filters[kind] == nil { context.metrics.subscriptions.increment() }
+        let isNew = filters[kind] == nil
+        if isNew { context.metrics.subscriptions.increment() }
+        if kindStates.isEmpty { kindStates = Array(repeating: KindState(), count: ChannelKind.allCases.count) }
         filters[kind] = filter
         apply(kind, wanted: wanted)
-        transport?.sendMessage(type: "subscription_confirmed", data: parameters.confirmationData(for: kind), replyTo: id)
-        sendSnapshot(kind, parameters)
+        guard canResume, isNew || parameters.since != nil else {
+            confirm(kind, parameters, outcome: parameters.since == nil ? nil : .unavailable(reason: "history disabled"), id: id)
+            return
+        }
+        resume(kind, since: parameters.since) { outcome, replay in
+            self.confirm(kind, parameters, outcome: outcome, id: id)
+            self.write(replay)
+            self.release(1 << kind.index)
+        }
+    }
+
+    /// `subscription_confirmed` with the position (and `recovered` when `since` was given), then the
+    /// snapshot when the client may lack the current state.
+    private func confirm(_ kind: ChannelKind, _ parameters: SubscriptionRequest, outcome: ResumeOutcome?, id: String?) {
+        guard !isClosed else { return }
+        var data = parameters.confirmationData(for: kind).objectValue ?? [:]
+        var needsSnapshot = parameters.since == nil
+        switch outcome {
+        case .fresh(let position)?:
+            data["position"] = .string(position.description)
+        case .recovered(let position, let replayed)?:
+            data["position"] = .string(position.description)
+            data["recovered"] = true
+            data["replayed"] = .int(Int64(replayed))
+        case .notRecovered(let reason, let position)?:
+            data["position"] = .string(position.description)
+            data["recovered"] = false
+            data["reason"] = .string(reason)
+            needsSnapshot = true
+        case .unavailable(let reason)?:
+            if parameters.since != nil {
+                data["recovered"] = false
+                data["reason"] = .string(reason)
+                needsSnapshot = true
+            }
+        case nil:
+            break
+        }
+        if let outcome { context.metrics.resume(outcome.label) }
+        transport?.sendMessage(type: "subscription_confirmed", data: .object(data), replyTo: id)
+        transport?.subscriptionsChanged()
+        if needsSnapshot { sendSnapshot(kind, parameters, includeSentiment: parameters.since != nil) }
     }
 
     /// After subscribing to system health or trending, the latest value(s) are sent at once as ordinary
     /// update events (`system_health_update`, one `trending_memecoins_update` per requested timeframe), so
-    /// a client does not wait up to 30 s or 5 min for its first data. Nothing is sent when there is none
-    /// yet or Redis is unreachable (the next live update comes anyway).
-    private func sendSnapshot(_ kind: ChannelKind, _ parameters: SubscriptionRequest) {
+    /// a client does not wait up to 30 s or 5 min for its first data; after a resume that could not
+    /// recover, market sentiment's latest values too. Nothing is sent when there is none yet or Redis is
+    /// unreachable (the next live update comes anyway).
+    private func sendSnapshot(_ kind: ChannelKind, _ parameters: SubscriptionRequest, includeSentiment: Bool) {
         let keys: [String]
         switch kind {
         case .systemHealth: keys = [RedisKeys.latestSystemHealth]
         case .trendingMemecoins: keys = (parameters.timeframes ?? SubscriptionRequest.allTimeframes).map(RedisKeys.latestTrending)
+        case .marketSentiment where includeSentiment: keys = (parameters.tokens ?? []).map(RedisKeys.latestSentiment)
         default: return
         }
+        guard !keys.isEmpty else { return }
         context.redis.sendFuture(["MGET"] + keys).hop(to: eventLoop).whenSuccess { reply in
             guard !self.isClosed, self.filters[kind] != nil else { return }
             for value in reply.array ?? [] {
@@ -316,12 +492,22 @@ final class ClientSession {
         }
         let data = parameters?.confirmationData(for: kind) ?? ["channel": .string(kind.rawValue)]
         transport?.sendMessage(type: "unsubscription_confirmed", data: data, replyTo: id)
+        transport?.subscriptionsChanged()
     }
 
     private func removeKind(_ kind: ChannelKind) {
         guard filters.removeValue(forKey: kind) != nil else { return }
         context.metrics.subscriptions.decrement()
         apply(kind, wanted: [])
+        let bit: UInt16 = 1 << kind.index
+        if holding & bit != 0 {
+            holding &= ~bit
+            held.removeAll { $0.kind == kind }
+        }
+        if kind.index < kindStates.count {
+            let generation = kindStates[kind.index].generation &+ 1
+            kindStates[kind.index] = KindState(generation: generation)
+        }
     }
 
     private func rejoin(_ kind: ChannelKind, identity: VerifiedIdentity) {
@@ -337,6 +523,210 @@ final class ClientSession {
         kindChannels[kind] = wanted.isEmpty ? nil : wanted
     }
 
+    // MARK: Resume
+
+    /// Whether subscriptions can read the history: it is enabled and the gateway's Redis subscription is up
+    /// (while it is down, nothing can be resumed; the session resyncs when it is back).
+    private var canResume: Bool {
+        context.configuration.delivery.historyEnabled && context.history != nil && (context.registry?.isLive ?? false)
+    }
+
+    /// Holds `kind`'s live events and reads its history after `since` (or only the current position), then
+    /// calls `then` with the outcome and the events to replay, in order. The caller writes them and calls
+    /// ``release(_:)``; until then the live events stay held.
+    private func resume(
+        _ kind: ChannelKind, since: EventID?, then: @escaping (ResumeOutcome, [OutboundEvent]) -> Void
+    ) {
+        let index = kind.index
+        guard let history = context.history, let registry = context.registry, index < kindStates.count else {
+            then(.unavailable(reason: "history disabled"), [])
+            return
+        }
+        kindStates[index].generation &+= 1
+        let generation = kindStates[index].generation
+        holding |= 1 << index
+        let channels = Array(kindChannels[kind] ?? [])
+        let delivery = context.configuration.delivery
+        let read = registry.whenSubscribed(channels).flatMap {
+            history.resume(since: since, channels: channels, limit: delivery.maxReplay)
+        }.hop(to: eventLoop)
+        let timeout = eventLoop.scheduleTask(in: .milliseconds(delivery.resumeTimeout.milliseconds)) {
+            self.finishResume(kind, generation: generation, since: since, result: .failure(ResumeTimeout()), then: then)
+        }
+        read.whenComplete { result in
+            timeout.cancel()
+            self.finishResume(kind, generation: generation, since: since, result: result, then: then)
+        }
+    }
+
+    private struct ResumeTimeout: Error {}
+
+    private func finishResume(
+        _ kind: ChannelKind, generation: UInt32, since: EventID?, result: Result<HistoryReader.Outcome, any Error>,
+        then: (ResumeOutcome, [OutboundEvent]) -> Void
+    ) {
+        let index = kind.index
+        guard !isClosed, index < kindStates.count, kindStates[index].generation == generation else { return }
+        kindStates[index].generation &+= 1  // a late answer (after the timeout) is ignored
+        switch result {
+        case .success(.complete(let epoch, let top, let entries)):
+            self.epoch = epoch
+            var replay: [OutboundEvent] = []
+            if let since {
+                let allocator = ByteBufferAllocator()
+                let filter = filters[kind]
+                for entry in entries {
+                    guard let event = OutboundEvent.decode(channel: "", payload: entry.payload, allocator: allocator) else { continue }
+                    if kind == .marketSentiment || (filter?.matches(event.attributes) ?? false) { replay.append(event) }
+                }
+                replay.sort { $0.position < $1.position }
+                kindStates[index].watermark = Swift.max(top, since.position)
+            }
+            kindStates[index].position = Swift.max(top, since?.position ?? .zero)
+            kindStates[index].subscribedAt = kindStates[index].position
+            let position = EventID(epoch: epoch, position: top)
+            then(since == nil ? .fresh(position: position) : .recovered(position: position, replayed: replay.count), replay)
+        case .success(.incomplete(let reason, let epoch, let top)):
+            self.epoch = epoch
+            kindStates[index].position = top
+            kindStates[index].subscribedAt = top
+            log(.info, "resume incomplete", ["channel": "\(kind.rawValue)", "reason": "\(reason)"])
+            then(.notRecovered(reason: reason, position: EventID(epoch: epoch, position: top)), [])
+        case .failure(let error):
+            log(.warning, "history unavailable", ["channel": "\(kind.rawValue)", "error": "\(error)"])
+            then(.unavailable(reason: "history unavailable"), [])
+        }
+    }
+
+    /// Writes replayed events (already filtered and ordered) and flushes.
+    private func write(_ replay: [OutboundEvent]) {
+        guard !isClosed, !replay.isEmpty else { return }
+        for event in replay {
+            if transport?.writeEvent(event) != true { break }
+        }
+        context.metrics.messagesOut.increment(by: replay.count)
+    }
+
+    /// Stops holding the kinds in `kinds` (bits) and delivers their held live events in arrival order
+    /// (skipping those the replay already covered), then flushes.
+    private func release(_ kinds: UInt16) {
+        guard !isClosed else { return }
+        holding &= ~kinds
+        if !held.isEmpty {
+            var keep: [OutboundEvent] = []
+            let events = held
+            held.removeAll()
+            for event in events {
+                if kinds & (1 << event.kind.index) != 0 {
+                    _ = enqueue(event)
+                } else {
+                    keep.append(event)
+                }
+            }
+            held = keep
+        }
+        transport?.flush()
+    }
+
+    /// The gateway lost its Redis subscription: hold every subscription's live events until ``resync()``.
+    func subscriberLost() {
+        guard !isClosed, !filters.isEmpty else { return }
+        for kind in filters.keys { holding |= 1 << kind.index }
+        resyncPending = true
+    }
+
+    /// The Redis subscription is back: each subscription resumes from its last delivered position; a
+    /// session whose history cannot be recovered is closed with 3010 (reconnect and resume).
+    func resync() {
+        guard resyncPending, !isClosed else { return }
+        resyncPending = false
+        for kind in Array(filters.keys) {
+            let position = kind.index < kindStates.count ? kindStates[kind.index].position : .zero
+            let since = epoch.flatMap { position == .zero ? nil : EventID(epoch: $0, position: position) }
+            resume(kind, since: since) { outcome, replay in
+                self.context.metrics.resume(outcome.label)
+                guard outcome.isComplete else {
+                    self.log(.info, "closing: events lost while Redis was unreachable", ["channel": "\(kind.rawValue)"])
+                    self.close(code: CloseCode.insufficientState, reason: "insufficient state")
+                    return
+                }
+                self.write(replay)
+                self.release(1 << kind.index)
+            }
+        }
+    }
+
+    // MARK: Socket.IO connection state
+
+    /// The subscriptions with their starting positions, for Socket.IO connection state recovery:
+    /// `{"sub","epoch","subs":[{…filter…,"position":"<ms>-<seq>"}]}`.
+    func exportState() -> JSONValue? {
+        guard let identity else { return nil }
+        var subs: [JSONValue] = []
+        for (kind, filter) in filters {
+            var object = filter.json.objectValue ?? [:]
+            if kind.index < kindStates.count { object["position"] = .string(kindStates[kind.index].subscribedAt.description) }
+            subs.append(.object(object))
+        }
+        var state: [String: JSONValue] = ["sub": .string(identity.userId), "subs": .array(subs)]
+        if let epoch { state["epoch"] = .string(epoch) }
+        return .object(state)
+    }
+
+    /// Restores the subscriptions of ``exportState()`` and reads what each missed after `offset` (the last
+    /// event the client got) or its starting position, whichever is later. `then` gets whether everything
+    /// can be recovered; only then are the missed events written — by `deliver`, which the caller calls
+    /// after telling the client. When not, the subscriptions are dropped again.
+    func restore(_ state: JSONValue, offset: EventID?, then: @escaping (_ recovered: Bool, _ deliver: @escaping () -> Void) -> Void) {
+        guard let identity, state["sub"]?.stringValue == identity.userId, let subs = state["subs"]?.arrayValue, canResume,
+            let epoch = offset?.epoch ?? state["epoch"]?.stringValue
+        else {
+            then(false, {})
+            return
+        }
+        if kindStates.isEmpty { kindStates = Array(repeating: KindState(), count: ChannelKind.allCases.count) }
+        var pending: [(ChannelKind, EventID)] = []
+        for sub in subs {
+            guard let filter = SubscriptionFilter(json: sub), filter.kind.isAllowed(for: identity.roles),
+                filters[filter.kind] == nil
+            else { continue }
+            let start = sub["position"]?.stringValue.flatMap { EventPosition(Substring($0)) } ?? .zero
+            let since = Swift.max(start, offset?.position ?? .zero)
+            context.metrics.subscriptions.increment()
+            filters[filter.kind] = filter
+            kindStates[filter.kind.index].subscribedAt = start
+            apply(filter.kind, wanted: ChannelRouting.redisChannels(for: filter, userId: identity.userId, roles: identity.roles))
+            pending.append((filter.kind, EventID(epoch: epoch, position: since)))
+        }
+        guard !pending.isEmpty else {
+            then(true, {})
+            return
+        }
+        var remaining = pending.count
+        var complete = true
+        var replay: [OutboundEvent] = []
+        var kinds: UInt16 = 0
+        for (kind, since) in pending {
+            kinds |= 1 << kind.index
+            resume(kind, since: since) { outcome, events in
+                self.context.metrics.resume(outcome.label)
+                complete = complete && outcome.isComplete
+                replay += events
+                remaining -= 1
+                guard remaining == 0 else { return }
+                if complete {
+                    replay.sort { $0.position < $1.position }
+                    then(true) {
+                        self.write(replay)
+                        self.release(kinds)
+                    }
+                } else {
+                    for (kind, _) in pending { self.removeKind(kind) }
+                    then(false, {})
+                }
+            }
+        }
+    }
     // MARK: Snapshots
 
     private func snapshot(tokens: [String], id: String?) {
@@ -374,4 +764,16 @@ final class ClientSession {
         context.metrics.error(error.code)
         transport?.sendError(error, type: type, replyTo: id)
     }
+}
+
+/// One subscription kind's delivery state in a ``ClientSession``.
+struct KindState {
+    /// The last event delivered, or the position the subscription started from.
+    var position = EventPosition.zero
+    /// Live events at or below this were replayed or known to the client already: skipped.
+    var watermark = EventPosition.zero
+    /// Where the subscription started (kept for Socket.IO recovery when the client got no event since).
+    var subscribedAt = EventPosition.zero
+    /// Counts resumes, so a late answer of an abandoned one is ignored.
+    var generation: UInt32 = 0
 }

@@ -23,6 +23,7 @@ public final class Gateway: Service, Sendable {
     /// Socket.IO (Engine.IO `EIO=4`) on the same path as the plain protocol.
     let engineIO: EngineIOServer
     private let metricsBytes: @Sendable () -> [UInt8]
+    private let tls: ReloadableTLSContext?
     private let boundAddress = Mutex<SocketAddress?>(nil)
     private let nextConnectionID = Atomic<UInt64>(1)
 
@@ -43,8 +44,10 @@ public final class Gateway: Service, Sendable {
         let verifier = try await TokenVerifier(hs256Secret: hs256Secret)
         let redisClient = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
         let knownTokens = KnownTokens()
+        let revocations = RevocationList()
         let refresher = GatewayRefresher(
-            redis: redisClient, verifier: verifier, knownTokens: knownTokens, configuration: configuration, logger: logger)
+            redis: redisClient, verifier: verifier, knownTokens: knownTokens, revocations: revocations,
+            configuration: configuration, logger: logger)
 
         // The subscriber needs the hubs (through the broadcaster) and the hubs need the registry,
         // which needs the subscriber: break the cycle with a box filled right after.
@@ -57,19 +60,24 @@ public final class Gateway: Service, Sendable {
         let hubs = group.makeIterator().map {
             LoopHub(eventLoop: $0, registry: registry, metrics: gatewayMetrics, flushInterval: flushInterval)
         }
-        let broadcaster = Broadcaster(hubs: hubs, metrics: gatewayMetrics) { refresher.requestReload() }
+        let broadcaster = Broadcaster(hubs: hubs, metrics: gatewayMetrics, revocations: revocations) {
+            refresher.requestReload()
+        }
         broadcasterBox.withLock { $0 = broadcaster }
 
         let context = GatewayContext(
             configuration: configuration, verifier: verifier, redis: redisClient, knownTokens: knownTokens,
-            metrics: gatewayMetrics, logger: logger, hubs: hubs)
+            metrics: gatewayMetrics, logger: logger, hubs: hubs, history: HistoryReader(redis: redisClient),
+            registry: registry, revocations: revocations)
         self.context = context
         self.engineIO = EngineIOServer(
             path: configuration.path, settings: configuration.engineIO,
             application: SocketIOServerApplication(
                 application: CoinDailySocketIOApplication(
                     context: context, connectTimeout: configuration.engineIO.connectTimeout,
-                    maxAttachments: configuration.engineIO.maxAttachments)))
+                    maxAttachments: configuration.engineIO.maxAttachments)),
+            connectionGuard: context.connectionGuard)
+        self.tls = try configuration.tls.map { try ReloadableTLSContext(files: $0, logger: logger) }
         self.group = group
         self.subscriber = subscriber
         self.refresher = refresher
@@ -83,9 +91,12 @@ public final class Gateway: Service, Sendable {
                 if wasDown.exchange(false, ordering: .relaxed) {
                     reconnects.increment()
                     refresher.requestReload()
+                    for hub in hubs { hub.eventLoop.execute { hub.subscriberRestored() } }
                 }
             case .disconnected:
-                wasDown.store(true, ordering: .relaxed)
+                if !wasDown.exchange(true, ordering: .relaxed) {
+                    for hub in hubs { hub.eventLoop.execute { hub.subscriberLost() } }
+                }
             case .shutdown:
                 break
             }
@@ -110,7 +121,7 @@ public final class Gateway: Service, Sendable {
     public func run() async throws {
         let configuration = context.configuration
         context.redis.start()
-        subscriber.subscribe([RedisKeys.keysChannel])
+        subscriber.subscribe([RedisKeys.keysChannel, RedisKeys.revocationsChannel])
         subscriber.start()
         for hub in context.hubs { hub.startSweeping(every: .milliseconds(250)) }
 
@@ -125,6 +136,9 @@ public final class Gateway: Service, Sendable {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await self.refresher.run() }
                 tasks.addTask { try await self.heartbeat().run() }
+                if let tls = self.tls {
+                    tasks.addTask { try await TLSReloadService(context: tls, logger: self.context.logger).run() }
+                }
                 tasks.addTask { try await channel.closeFuture.get() }
                 try await tasks.next()
                 tasks.cancelAll()
@@ -176,11 +190,13 @@ public final class Gateway: Service, Sendable {
             group: group, host: configuration.host, port: configuration.port,
             maxOutboundBytes: configuration.maxOutboundBytes,
             http: GatewayHTTPHandler.Routes(
-                path: configuration.path, engineIO: [engineIO], readiness: readiness, metrics: metricsBytes, dashboard: true),
+                path: configuration.path, engineIO: [engineIO], readiness: readiness, metrics: metricsBytes, dashboard: true,
+                connectionGuard: gatewayContext.connectionGuard),
             upgrades: GatewayWebSocketUpgrader.Routes(
                 plainPath: configuration.path, maxPlainFrameBytes: configuration.maxFrameBytes,
-                makePlainHandler: { PlainConnectionHandler(gateway: gatewayContext, connectionID: nextID()) },
-                engineIO: [engineIO]))
+                makePlainHandler: { ip in PlainConnectionHandler(gateway: gatewayContext, connectionID: nextID(), admittedIP: ip) },
+                engineIO: [engineIO], connectionGuard: gatewayContext.connectionGuard),
+            tls: tls)
     }
 
     /// Plain WebSocket upgrades: `GET /ws` (or `/ws/`) without an Engine.IO `EIO` parameter.

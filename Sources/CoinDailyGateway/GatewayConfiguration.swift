@@ -42,6 +42,12 @@ public struct GatewayConfiguration: Sendable {
     public var keyRefreshInterval: Duration
     /// Engine.IO / Socket.IO settings (heartbeat, payload limit, connect timeout).
     public var engineIO: EngineIOSettings
+    /// Abuse limits, origins and proxies.
+    public var security = SecuritySettings()
+    /// Resume and Socket.IO connection state recovery.
+    public var delivery = DeliverySettings()
+    /// Serve TLS with this certificate and key (PEM files; reloaded when they change), or plain TCP.
+    public var tls: TLSFiles?
 
     /// Creates a configuration; every parameter has the documented default.
     public init(

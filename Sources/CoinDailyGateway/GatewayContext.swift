@@ -22,14 +22,27 @@ public final class GatewayContext: Sendable {
     /// Wall clock in Unix milliseconds (message timestamps, token expiry); replaceable in tests.
     public let clock: @Sendable () -> Int64
     let hubs: [LoopHub]
+    /// Connection admission: origins, per-IP and per-user limits.
+    public let connectionGuard: ConnectionGuard
+    /// Revoked tokens and users.
+    public let revocations: RevocationList
+    /// The event history, for resumes; `nil` when there is no Redis subscription to resume against (tests).
+    let history: HistoryReader?
+    /// Which Redis channels are subscribed.
+    let registry: RedisChannelRegistry?
     /// Open WebSocket connections on this gateway (for the heartbeat and the drain on shutdown).
     let openConnections = Atomic<Int>(0)
 
     init(
         configuration: GatewayConfiguration, verifier: TokenVerifier, redis: RedisClient, knownTokens: KnownTokens,
-        metrics: GatewayMetrics, logger: Logger, hubs: [LoopHub],
+        metrics: GatewayMetrics, logger: Logger, hubs: [LoopHub], history: HistoryReader? = nil,
+        registry: RedisChannelRegistry? = nil, revocations: RevocationList = RevocationList(),
         clock: @escaping @Sendable () -> Int64 = { UnixTime.nowMillis() }
     ) {
+        self.connectionGuard = ConnectionGuard(settings: configuration.security, metrics: metrics)
+        self.revocations = revocations
+        self.history = history
+        self.registry = registry
         self.clock = clock
         self.configuration = configuration
         self.verifier = verifier

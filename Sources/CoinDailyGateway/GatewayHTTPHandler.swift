@@ -18,6 +18,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var metrics: @Sendable () -> [UInt8]
         /// Whether `/` serves the dashboard.
         var dashboard: Bool
+        /// Allowed origins for CORS (`nil`: any origin is reflected, as in conformance mode).
+        var connectionGuard: ConnectionGuard? = nil
     }
 
     private let routes: Routes
@@ -29,9 +31,12 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Builds a fresh upgrade handler; after each plain request one is put back in front of this
     /// handler, so the next request on the connection may be a WebSocket upgrade.
     var makeUpgradeHandler: (() -> HTTPServerUpgradeHandler)?
+    /// This connection's upgrader: an upgrade it refused (origin, limits) is answered here.
+    private let upgrader: GatewayWebSocketUpgrader?
 
-    init(routes: Routes) {
+    init(routes: Routes, upgrader: GatewayWebSocketUpgrader? = nil) {
         self.routes = routes
+        self.upgrader = upgrader
         self.maxBodyBytes = (routes.engineIO.map(\.settings.maxPayload).max() ?? 0) + 1
     }
 
@@ -70,8 +75,13 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        if let refusal = upgrader?.takeRefusal() {
+            send(refusal.status, "application/json", Array(refusal.body.utf8), head: head, context: context)
+            return
+        }
         if let server = routes.engineIO.first(where: { $0.matches(uri: head.uri) }) {
-            let responder = HTTPResponder(channel: context.channel, head: head, extraHeaders: Self.cors(head))
+            let allowed = routes.connectionGuard.map { $0.checkOriginQuietly(head.headers) } ?? true
+            let responder = HTTPResponder(channel: context.channel, head: head, extraHeaders: allowed ? Self.cors(head) : [:])
             pending = responder
             if bodyTooLarge {
                 var oversized = body
@@ -105,8 +115,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// CORS for browsers polling from another origin: the request's origin is reflected, with
-    /// credentials (origin allow-listing is configured at the load balancer for now; see docs/socketio.md).
+    /// CORS for browsers polling from another origin: an allowed origin is reflected, with credentials
+    /// (a request from an origin that is not allowed gets no CORS headers and a 403; see docs/security.md).
     static func cors(_ head: HTTPRequestHead) -> HTTPHeaders {
         var headers = HTTPHeaders()
         if let origin = head.headers.first(name: "Origin") {

@@ -42,5 +42,17 @@ public struct GatewayMetrics: Sendable {
     }
 
     /// Counts an error sent to a client.
+    /// A limit refused something: `coindaily_gateway_limit_hits_total{limit="<name>"}` (names in `docs/security.md`).
+    public func limitHit(_ limit: String) {
+        Counter(label: "coindaily_gateway_limit_hits_total", dimensions: [("limit", limit)]).increment()
+    }
+
+    /// Connections closed because their token was revoked.
+    public let revokedDisconnects = Counter(label: "coindaily_gateway_revoked_disconnects_total")
+    /// Resumes by outcome: `recovered`, `not_recovered` (history could not give it), `unavailable` (Redis).
+    public func resume(_ outcome: String) {
+        Counter(label: "coindaily_gateway_resumes_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
     public func error(_ code: ErrorCode) { errorCounters[code]?.increment() }
 }

@@ -1,6 +1,8 @@
+import CoinDailyService
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The NIO server both the gateway and its conformance mode run: HTTP/1 with the WebSocket upgrader
 /// in front of ``GatewayHTTPHandler``.
@@ -8,7 +10,7 @@ enum GatewayPipeline {
     /// Binds and returns the server channel.
     static func bind(
         group: any EventLoopGroup, host: String, port: Int, maxOutboundBytes: Int,
-        http: GatewayHTTPHandler.Routes, upgrades: GatewayWebSocketUpgrader.Routes
+        http: GatewayHTTPHandler.Routes, upgrades: GatewayWebSocketUpgrader.Routes, tls: ReloadableTLSContext? = nil
     ) async throws -> any Channel {
         let high = max(maxOutboundBytes, 1024)
         return try await ServerBootstrap(group: group)
@@ -21,6 +23,10 @@ enum GatewayPipeline {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // The current certificate: a reload applies to the next connection.
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current))
+                    }
                     try configure(channel: channel, http: http, upgrades: upgrades)
                 }
             }
@@ -45,7 +51,7 @@ enum GatewayPipeline {
         try sync.addHandler(pipelining)
         try sync.addHandler(errors)
         let upgrader = GatewayWebSocketUpgrader(routes: upgrades)
-        let httpHandler = GatewayHTTPHandler(routes: http)
+        let httpHandler = GatewayHTTPHandler(routes: http, upgrader: upgrader)
         // The HTTP handler owns this factory, so nothing in it may refer back to the handler (that
         // would be a cycle, leaking every connection's HTTP handlers): it is found by type instead.
         let makeUpgradeHandler = {

@@ -1,6 +1,7 @@
 import CoinDailyAuthCore
 import CoinDailyProtocol
 import CoinDailyRedis
+import CoinDailyService
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -14,16 +15,21 @@ final class GatewayRefresher: Service, Sendable {
     private let redis: RedisClient
     private let verifier: TokenVerifier
     private let knownTokens: KnownTokens
+    private let revocations: RevocationList
     private let configuration: GatewayConfiguration
     private let logger: Logger
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let loadedKeys = Atomic<Bool>(false)
 
-    init(redis: RedisClient, verifier: TokenVerifier, knownTokens: KnownTokens, configuration: GatewayConfiguration, logger: Logger) {
+    init(
+        redis: RedisClient, verifier: TokenVerifier, knownTokens: KnownTokens, revocations: RevocationList,
+        configuration: GatewayConfiguration, logger: Logger
+    ) {
         self.redis = redis
         self.verifier = verifier
         self.knownTokens = knownTokens
+        self.revocations = revocations
         self.configuration = configuration
         self.logger = logger
         (self.wakes, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -72,6 +78,16 @@ final class GatewayRefresher: Service, Sendable {
             }
         } catch {
             logger.warning("could not load verification keys", metadata: ["error": "\(error)"])
+        }
+        do {
+            let replies = try await redis.pipeline([["HGETALL", RedisKeys.revokedTokenIDs], ["HGETALL", RedisKeys.revokedSubjects]])
+            if replies.count == 2, replies.allSatisfy({ $0.errorMessage == nil }) {
+                revocations.replace(
+                    tokenHash: (replies[0].array ?? []).compactMap(\.string),
+                    subjectHash: (replies[1].array ?? []).compactMap(\.string), nowMillis: UnixTime.nowMillis())
+            }
+        } catch {
+            logger.warning("could not load revocations", metadata: ["error": "\(error)"])
         }
         do {
             let reply = try await redis.send(["SMEMBERS", RedisKeys.knownTokens])

@@ -1,3 +1,4 @@
+import CoinDailyAuthCore
 import CoinDailyProtocol
 import NIOCore
 
@@ -114,6 +115,24 @@ public final class LoopHub: @unchecked Sendable {
                 for session in Array(self.sessions.values) { session.sweep(now: now) }
             }
         }
+    }
+
+    /// Applies a revocation to this loop's sessions (each closes if its token is concerned).
+    func revoke(_ revocation: Revocation) {
+        eventLoop.assertInEventLoop()
+        for session in Array(sessions.values) { session.revoke(revocation) }
+    }
+
+    /// The gateway's Redis subscription dropped: sessions hold their live events until it is back.
+    func subscriberLost() {
+        eventLoop.assertInEventLoop()
+        for session in sessions.values { session.subscriberLost() }
+    }
+
+    /// The Redis subscription is back (every channel subscribed again): sessions resume what they missed.
+    func subscriberRestored() {
+        eventLoop.assertInEventLoop()
+        for session in Array(sessions.values) { session.resync() }
     }
 
     /// Tells every session the gateway is going away (close 1001) and stops sweeping.

@@ -30,9 +30,16 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     private var pending: ByteBuffer?
     private var pendingIsShared = false
 
-    init(gateway: GatewayContext, connectionID: UInt64) {
+    /// The client IP, counted against the per-IP connection limit until the handler goes (`nil` when
+    /// the connection was not admitted through ``ConnectionGuard``, as in unit tests).
+    private var admittedIP: String?
+    private let clientIP: String?
+
+    init(gateway: GatewayContext, connectionID: UInt64, admittedIP: String? = nil) {
         self.gateway = gateway
         self.connectionID = connectionID
+        self.admittedIP = admittedIP
+        self.clientIP = admittedIP
     }
 
     // MARK: Channel events
@@ -42,22 +49,31 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         self.writeContext =
             (try? context.pipeline.syncOperations.context(handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self))
             ?? context
-        let remote = context.channel.remoteAddress?.description ?? "unknown"
+        let ip = clientIP ?? context.channel.remoteAddress?.ipAddress ?? "unknown"
         let session = ClientSession(
             connectionID: connectionID, context: gateway, hub: gateway.hub(for: context.eventLoop), transport: self,
-            remote: remote)
+            clientIP: ip)
         self.session = session
         session.start()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        releaseAdmission()
         session?.stop()
         session = nil
         self.context = nil
         self.writeContext = nil
     }
 
+    private func releaseAdmission() {
+        if let ip = admittedIP {
+            admittedIP = nil
+            gateway.connectionGuard.release(ip: ip)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        releaseAdmission()
         session?.stop()
         context.fireChannelInactive()
     }

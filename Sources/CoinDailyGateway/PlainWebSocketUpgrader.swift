@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
+import Synchronization
 
 /// Upgrades WebSocket requests on the gateway port: plain-protocol requests (`/ws` without `EIO`)
 /// and Engine.IO WebSocket transports (`EIO=4&transport=websocket`, with or without `sid`).
@@ -15,23 +16,62 @@ final class GatewayWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         /// The plain protocol's path and connection handler factory, if served.
         var plainPath: String?
         var maxPlainFrameBytes: Int
-        var makePlainHandler: (@Sendable () -> PlainConnectionHandler)?
+        /// The factory gets the admitted client IP (`nil` without a connection guard).
+        var makePlainHandler: (@Sendable (_ admittedIP: String?) -> PlainConnectionHandler)?
         /// Engine.IO servers.
         var engineIO: [EngineIOServer]
+        /// Origins and connection limits, checked before an upgrade (`nil`: none).
+        var connectionGuard: ConnectionGuard?
     }
 
     private let handshake: NIOWebSocketServerUpgrader
     private let routes: Routes
+    /// This connection's admission: the client IP admitted for the upgrade, or why it was refused (the
+    /// HTTP handler answers the refused request). One upgrader per connection; used on its event loop.
+    private let admission = Admission()
+
+    private final class Admission: Sendable {
+        let state = Mutex<(ip: String?, refusal: ConnectionGuard.Refusal?)>((nil, nil))
+        func withLockedValue<T>(_ body: (inout (ip: String?, refusal: ConnectionGuard.Refusal?)) -> T) -> T {
+            state.withLock { body(&$0) }
+        }
+    }
 
     init(routes: Routes) {
         self.routes = routes
         let maxFrame = max(routes.maxPlainFrameBytes, routes.engineIO.map(\.settings.maxPayload).max() ?? 0)
+        let admission = self.admission
         self.handshake = NIOWebSocketServerUpgrader(
             maxFrameSize: maxFrame, automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(Self.accepts(head, routes: routes) ? HTTPHeaders() : nil)
+                guard Self.accepts(head, routes: routes) else { return channel.eventLoop.makeSucceededFuture(nil) }
+                if let connectionGuard = routes.connectionGuard {
+                    if let refusal = connectionGuard.checkOrigin(head.headers) {
+                        admission.withLockedValue { $0 = (nil, refusal) }
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                    // Upgrading an existing Engine.IO session is not a new connection.
+                    let isNewConnection = EngineIOQuery(uri: head.uri).sid == nil
+                    if isNewConnection {
+                        let ip = connectionGuard.clientIP(peer: channel.remoteAddress, headers: head.headers)
+                        if let refusal = connectionGuard.admit(ip: ip) {
+                            admission.withLockedValue { $0 = (nil, refusal) }
+                            return channel.eventLoop.makeSucceededFuture(nil)
+                        }
+                        admission.withLockedValue { $0 = (ip, nil) }
+                    }
+                }
+                return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
             },
             upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() })
+    }
+
+    /// Why the last upgrade request was refused (taken once, by the HTTP handler answering it).
+    func takeRefusal() -> ConnectionGuard.Refusal? {
+        admission.withLockedValue { state in
+            defer { state.refusal = nil }
+            return state.refusal
+        }
     }
 
     static func accepts(_ head: HTTPRequestHead, routes: Routes) -> Bool {
@@ -58,17 +98,23 @@ final class GatewayWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
     func upgrade(context: ChannelHandlerContext, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<Void> {
         let channel = context.channel
         let routes = self.routes
+        let admittedIP = admission.withLockedValue { state in
+            defer { state.ip = nil }
+            return state.ip
+        }
         return context.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
             if let server = routes.engineIO.first(where: { $0.matches(uri: upgradeRequest.uri) }) {
-                guard let handler = server.makeWebSocketHandler(head: upgradeRequest, channel: channel) else {
+                guard let handler = server.makeWebSocketHandler(head: upgradeRequest, channel: channel, admittedIP: admittedIP)
+                else {
+                    if let admittedIP { routes.connectionGuard?.release(ip: admittedIP) }
                     throw ChannelError.inappropriateOperationForState
                 }
                 try Self.addFrameHandlers(sync, maxBytes: server.settings.maxPayload)
                 try sync.addHandler(handler)
             } else if let make = routes.makePlainHandler {
                 try Self.addFrameHandlers(sync, maxBytes: routes.maxPlainFrameBytes)
-                try sync.addHandler(make())
+                try sync.addHandler(make(admittedIP))
             } else {
                 throw ChannelError.inappropriateOperationForState
             }

@@ -1,4 +1,5 @@
 import CoinDailyRedis
+import NIOCore
 import Synchronization
 
 /// Counts, across event loops, how many loops need each Redis channel, and keeps the gateway's
@@ -41,6 +42,17 @@ final class RedisChannelRegistry: Sendable {
             }
         }
     }
+
+    /// Succeeds once Redis confirmed the subscription of every channel in `channels` that some loop still
+    /// needs (a resume reads the history only then, so nothing published in between is missed).
+    func whenSubscribed(_ channels: [String]) -> EventLoopFuture<Void> {
+        counts.withLock { counts in
+            subscriber.subscribe(channels.filter { counts[$0] != nil })
+        }
+    }
+
+    /// Whether the subscriber is connected with every channel subscribed.
+    var isLive: Bool { subscriber.isConnected }
 
     /// The channels subscribed now.
     var channels: Set<String> { counts.withLock { Set($0.keys) } }

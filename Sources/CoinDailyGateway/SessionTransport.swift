@@ -22,6 +22,8 @@ protocol SessionTransport: AnyObject {
     func authSucceeded(_ identity: VerifiedIdentity, replyTo id: String?)
     /// An `auth` failed (default: an `auth_error` message with code `AUTH_FAILED`).
     func authFailed(_ error: ProtocolError, replyTo id: String?)
+    /// The session's subscriptions changed (default: nothing; Socket.IO keeps them for recovery).
+    func subscriptionsChanged()
 }
 
 extension SessionTransport {
@@ -32,6 +34,8 @@ extension SessionTransport {
     func authFailed(_ error: ProtocolError, replyTo id: String?) {
         sendError(error, type: "auth_error", replyTo: id)
     }
+
+    func subscriptionsChanged() {}
 }
 
 extension VerifiedIdentity {

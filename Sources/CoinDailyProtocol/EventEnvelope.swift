@@ -11,12 +11,15 @@ public struct EventEnvelope: Sendable, Equatable {
     public var data: JSONValue
     /// Unix milliseconds.
     public var timestamp: Int64
+    /// The history id the publish script gave it (`<epoch>:<ms>-<seq>`), `nil` before publishing.
+    public var id: EventID?
 
     /// Creates an envelope.
-    public init(type: String, data: JSONValue, timestamp: Int64) {
+    public init(type: String, data: JSONValue, timestamp: Int64, id: EventID? = nil) {
         self.type = type
         self.data = data
         self.timestamp = timestamp
+        self.id = id
     }
 
     /// The kind of channel this event belongs to, if it is one of the known server events.
@@ -40,6 +43,7 @@ public struct EventEnvelope: Sendable, Equatable {
         guard let type = object["type"]?.stringValue else { throw .malformed("missing type") }
         guard let data = object["data"], data.objectValue != nil else { throw .malformed("data must be an object") }
         let timestamp = object["timestamp"]?.numberValue.flatMap { Int64(exactly: $0.rounded(.towardZero)) } ?? 0
-        return EventEnvelope(type: type, data: data, timestamp: timestamp)
+        let id = object["id"]?.stringValue.flatMap(EventID.init)
+        return EventEnvelope(type: type, data: data, timestamp: timestamp, id: id)
     }
 }

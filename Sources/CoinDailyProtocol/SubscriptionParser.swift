@@ -56,6 +56,12 @@ enum SubscriptionParser {
                 request.timeframes = seen
             }
         }
+        if !isUnsubscribe, let value = data?["since"], !value.isNull {
+            guard let text = value.stringValue, let id = EventID(text) else {
+                throw .subscription("since must be the id of an event received before, e.g. \"k3f9a1:1764230000000-42\"")
+            }
+            request.since = id
+        }
         return request
     }
 

@@ -16,6 +16,9 @@ public struct SubscriptionRequest: Equatable, Sendable {
     public var severity: Severity?
     /// Timeframes (trending memecoins): a subset of ``SubscriptionRequest/allTimeframes``.
     public var timeframes: [String]?
+    /// The id of the last event the client saw of this subscription (`since`): the gateway replays what
+    /// came after it from the history before going live. Not part of the filter.
+    public var since: EventID?
 
     /// Creates a request; every field defaults to absent.
     public init(

@@ -22,6 +22,11 @@ public enum Env {
     }
 
     /// The variable as a boolean (`1`, `true`, `yes`, `on`), or `fallback` when unset.
+    /// The variable as a number, or `fallback` when unset or not a number.
+    public static func double(_ name: String, _ fallback: Double) -> Double {
+        optional(name).flatMap(Double.init) ?? fallback
+    }
+
     public static func bool(_ name: String, _ fallback: Bool) -> Bool {
         guard let value = optional(name)?.lowercased() else { return fallback }
         return ["1", "true", "yes", "on"].contains(value)

@@ -148,11 +148,18 @@ public enum SocketIOCodec {
     }
 
     /// `42["<event>",<data>]` (namespace `/`, no ack): the form the gateway encodes once per published event.
-    public static func encodeEvent(_ name: String, data: JSONValue, into buffer: inout ByteBuffer) {
+    ///
+    /// With `offset`, the offset is the last argument (`42["<name>",<data>,"<offset>"]`), as Socket.IO servers
+    /// with connection state recovery send it; clients that know recovery strip it and keep it.
+    public static func encodeEvent(_ name: String, data: JSONValue, offset: String? = nil, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("42[")
         JSONWriter.writeString(name, into: &buffer)
         buffer.writeInteger(UInt8(ascii: ","))
         JSONWriter.write(data, into: &buffer)
+        if let offset {
+            buffer.writeInteger(UInt8(ascii: ","))
+            JSONWriter.writeString(offset, into: &buffer)
+        }
         buffer.writeInteger(UInt8(ascii: "]"))
     }
 }

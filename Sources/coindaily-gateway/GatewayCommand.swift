@@ -2,6 +2,7 @@ import ArgumentParser
 import CoinDailyGateway
 import CoinDailyRedis
 import CoinDailyService
+import Foundation
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -50,6 +51,8 @@ struct GatewayCommand: AsyncParsableCommand {
     var eioMaxPayload: Int = Env.int("ENGINEIO_MAX_PAYLOAD", 1_000_000)
     @Option(help: "Socket.IO connect timeout, ms (SOCKETIO_CONNECT_TIMEOUT_MS).")
     var sioConnectTimeoutMs: Int = Env.int("SOCKETIO_CONNECT_TIMEOUT_MS", 45_000)
+    @OptionGroup var security: SecurityOptions
+    @OptionGroup var delivery: DeliveryOptions
     @Flag(help: "Serve the official Engine.IO/Socket.IO test-suite applications instead (/engine.io/, /socket.io/); no Redis.")
     var conformance = false
     @Option(help: "Log level (LOG_LEVEL).") var logLevel: String = Env.string("LOG_LEVEL", "info")
@@ -85,7 +88,7 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         let registry = MetricsBootstrap.bootstrap()
         let redis = try RedisSettings.configuration(url: redisURL)
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             instance: instance, host: host, port: port, authTimeout: .milliseconds(authTimeoutMs), idleTimeout: .milliseconds(idleTimeoutMs),
             pingInterval: .milliseconds(pingIntervalMs), maxMessageBytes: maxMessageBytes, maxFrameBytes: maxFrameBytes,
             maxOutboundBytes: maxOutboundBytes, flushInterval: .milliseconds(flushIntervalMs),
@@ -96,6 +99,9 @@ struct GatewayCommand: AsyncParsableCommand {
                 pingInterval: .milliseconds(eioPingIntervalMs), pingTimeout: .milliseconds(eioPingTimeoutMs),
                 maxPayload: eioMaxPayload, connectTimeout: .milliseconds(sioConnectTimeoutMs),
                 maxBufferedBytes: maxOutboundBytes))
+        configuration.security = security.settings
+        configuration.delivery = delivery.settings
+        configuration.tls = security.tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
         let gateway = try await Gateway(
             configuration: configuration, redis: redis, hs256Secret: jwtSecret, group: group, logger: logger,

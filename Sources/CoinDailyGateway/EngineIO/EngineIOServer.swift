@@ -12,11 +12,28 @@ final class EngineIOServer: Sendable {
     let settings: EngineIOSettings
     let registry = EngineIORegistry()
     private let application: any EngineIOApplication
+    /// Origins and connection limits (`nil`: none, as in conformance mode).
+    let connectionGuard: ConnectionGuard?
 
-    init(path: String, settings: EngineIOSettings, application: any EngineIOApplication) {
+    init(path: String, settings: EngineIOSettings, application: any EngineIOApplication, connectionGuard: ConnectionGuard? = nil) {
         self.path = path
         self.settings = settings
         self.application = application
+        self.connectionGuard = connectionGuard
+    }
+
+    /// Admits a new session from the request's client (origin checked by the caller): sets its client IP
+    /// and releases the slot when it closes. Returns the refusal when over a limit.
+    private func admit(_ session: EngineIOSession, head: HTTPRequestHead, channel: any Channel, ip: String?) -> ConnectionGuard.Refusal? {
+        guard let connectionGuard else {
+            session.clientIP = channel.remoteAddress?.ipAddress ?? "unknown"
+            return nil
+        }
+        let clientIP = ip ?? connectionGuard.clientIP(peer: channel.remoteAddress, headers: head.headers)
+        session.clientIP = clientIP
+        if ip == nil, let refusal = connectionGuard.admit(ip: clientIP) { return refusal }
+        session.onClose = { connectionGuard.release(ip: clientIP) }
+        return nil
     }
 
     /// Whether `uri` is for this server (its path, with an `EIO` query parameter).
@@ -30,6 +47,10 @@ final class EngineIOServer: Sendable {
 
     /// Handles one HTTP request (not an upgrade) on the request's event loop.
     func handle(head: HTTPRequestHead, body: ByteBuffer, responder: HTTPResponder, channel: any Channel) {
+        if let refusal = connectionGuard?.checkOrigin(head.headers) {
+            responder.respond(refusal.status, contentType: "application/json", body: ByteBuffer(string: refusal.body))
+            return
+        }
         if head.method == .OPTIONS {
             responder.respond(.noContent, contentType: "text/plain", body: ByteBuffer())
             return
@@ -63,6 +84,10 @@ final class EngineIOServer: Sendable {
         }
         let session = EngineIOSession(
             id: Self.newID(), eventLoop: channel.eventLoop, settings: settings, transport: .polling, registry: registry)
+        if let refusal = admit(session, head: head, channel: channel, ip: nil) {
+            responder.respond(refusal.status, contentType: "application/json", body: ByteBuffer(string: refusal.body))
+            return
+        }
         registry.add(session)
         session.delegate = application.sessionOpened(session)
         responder.respond(
@@ -87,7 +112,9 @@ final class EngineIOServer: Sendable {
     }
 
     /// The handler for an accepted Engine.IO WebSocket; a new session sends its open packet at once.
-    func makeWebSocketHandler(head: HTTPRequestHead, channel: any Channel) -> EngineIOWebSocketHandler? {
+    ///
+    /// `admittedIP` is the client IP the upgrade was admitted for (its slot is released when the session closes).
+    func makeWebSocketHandler(head: HTTPRequestHead, channel: any Channel, admittedIP: String? = nil) -> EngineIOWebSocketHandler? {
         let query = EngineIOQuery(uri: head.uri)
         if let sid = query.sid {
             guard let session = registry.session(sid) else { return nil }
@@ -96,6 +123,7 @@ final class EngineIOServer: Sendable {
         let session = EngineIOSession(
             id: Self.newID(), eventLoop: channel.eventLoop, settings: settings, transport: .websocket(channel),
             registry: registry)
+        _ = admit(session, head: head, channel: channel, ip: admittedIP)
         registry.add(session)
         session.delegate = application.sessionOpened(session)
         session.send(packet: EngineIOPacket(.open, .text(session.handshakeJSON(upgrades: []))))

@@ -34,6 +34,10 @@ final class EngineIOSession: @unchecked Sendable {
     /// Closed over polling with packets still queued (e.g. a server `41`): the next GET gets them and
     /// the close packet, then the session is gone (or after a grace period without a GET).
     private var draining = false
+    /// The client IP (after trusted-proxy resolution) of the request that opened the session.
+    var clientIP = "unknown"
+    /// Called once when the session closes (releases its connection-limit slot).
+    var onClose: (() -> Void)?
 
     init(id: String, eventLoop: any EventLoop, settings: EngineIOSettings, transport: Transport, registry: EngineIORegistry) {
         self.id = id
@@ -302,6 +306,10 @@ final class EngineIOSession: @unchecked Sendable {
         isClosed = true
         pingTask?.cancel()
         pongDeadline?.cancel()
+        if let onClose {
+            self.onClose = nil
+            onClose()
+        }
         let pollingWithQueue: Bool
         if case .websocket = transport { pollingWithQueue = false } else { pollingWithQueue = !queue.isEmpty }
         if pollingWithQueue, drain {

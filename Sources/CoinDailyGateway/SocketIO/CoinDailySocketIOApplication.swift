@@ -1,5 +1,6 @@
 import CoinDailyAuthCore
 import CoinDailyProtocol
+import CoinDailyRedis
 import NIOCore
 import NIOWebSocket
 
@@ -24,11 +25,24 @@ struct CoinDailySocketIOApplication: SocketIOApplication {
 ///   must send `authenticate` within the auth timeout.
 /// - An event sent with an ack gets its reply as the ack's single argument (the plain protocol's
 ///   message object); without an ack, replies are events (`subscription_confirmed`, `error`, …).
+/// - Connection state recovery (Socket.IO v4.6+): the CONNECT reply carries a `pid`, every event its
+///   offset as last argument (unless `auth.offsets` is `false`), and the subscriptions are kept in Redis
+///   for the recovery window. A CONNECT with `pid`, `offset` and a token of the same user restores them on
+///   any gateway and replays what was missed; the reply then carries the same `pid` (the client's
+///   `socket.recovered` becomes true). See `docs/delivery.md`.
 final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     private unowned let connection: SocketIOConnection
     private let context: GatewayContext
     private var session: ClientSession?
     private var awaitingConnectAuth = false
+    /// The recovery id of this socket (`nil` when recovery is off).
+    private var pid: String?
+    /// A recovery asked for in the CONNECT: the previous `pid` and the last offset the client got.
+    private var recovering: (pid: String, offset: EventID?)?
+    /// Whether events carry their offset as last argument.
+    private var usesOffsets = false
+    /// When the kept state's expiry was last pushed forward.
+    private var stateTouched: UInt64 = 0
 
     init(connection: SocketIOConnection, context: GatewayContext) {
         self.connection = connection
@@ -41,15 +55,24 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         let hub = context.hub(for: connection.session.eventLoop)
         let session = ClientSession(
             connectionID: UInt64.random(in: 1...UInt64(Int64.max)), context: context, hub: hub, transport: self,
-            remote: "socket.io:\(connection.session.id)")
+            clientIP: connection.session.clientIP)
         self.session = session
         session.start()
+        let delivery = context.configuration.delivery
+        if delivery.socketIORecovery {
+            pid = EngineIOServer.newID() + EngineIOServer.newID()
+            usesOffsets = auth?["offsets"] != .bool(false)
+            if let previous = auth?["pid"]?.stringValue, previous.utf8.count <= 64, !previous.isEmpty {
+                recovering = (previous, auth?["offset"]?.stringValue.flatMap(EventID.init))
+            }
+        }
         switch auth?["token"] {
         case .string(let token)? where !token.isEmpty:
             awaitingConnectAuth = true
             session.receive(id: nil, result: .success(.auth(token: token)))
         case nil, .null?:
-            connection.accept(namespace: "/")
+            recovering = nil
+            connection.accept(namespace: "/", pid: pid)
         default:
             refuse()
         }
@@ -78,6 +101,14 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     func activity() { session?.touched() }
 
     func disconnected(reason: String) {
+        if let pid {
+            if reason == "client namespace disconnect" {
+                // An explicit disconnect ends the session: nothing to recover.
+                _ = context.redis.sendFuture(["DEL", RedisKeys.socketIOSession(pid)])
+            } else {
+                touchState(force: true)
+            }
+        }
         session?.stop()
         session = nil
     }
@@ -89,12 +120,64 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         session = nil
     }
 
+    // MARK: Recovery
+
+    /// Loads the kept state of the previous `pid` and restores it; accepts the CONNECT with the old `pid`
+    /// when everything missed could be replayed, with the new one otherwise.
+    private func recover(_ previous: String, offset: EventID?, identity: VerifiedIdentity, replyTo id: String?) {
+        let eventLoop = connection.session.eventLoop
+        context.redis.sendFuture(["GET", RedisKeys.socketIOSession(previous)]).hop(to: eventLoop).whenComplete { result in
+            guard let session = self.session else { return }
+            let state: JSONValue? =
+                if case .success(let reply) = result, let bytes = reply.bytes { try? JSONValue.parse(bytes) } else { nil }
+            guard let state else {
+                self.acceptAuthenticated(identity, pid: self.pid, replyTo: id)
+                return
+            }
+            session.restore(state, offset: offset) { recovered, deliver in
+                if recovered {
+                    self.pid = previous
+                    self.acceptAuthenticated(identity, pid: previous, replyTo: id)
+                    deliver()
+                    self.touchState(force: true)
+                } else {
+                    self.acceptAuthenticated(identity, pid: self.pid, replyTo: id)
+                }
+            }
+        }
+    }
+
+    private func acceptAuthenticated(_ identity: VerifiedIdentity, pid: String?, replyTo id: String?) {
+        connection.accept(namespace: "/", pid: pid)
+        var data = identity.replyData.objectValue ?? [:]
+        if let pid { data["pid"] = .string(pid) }
+        sendMessage(type: "auth_success", data: .object(data), replyTo: id)
+    }
+
+    /// Keeps the subscriptions in Redis for the recovery window (pushed forward periodically while connected).
+    private func touchState(force: Bool) {
+        guard let pid, let state = session?.exportState() else { return }
+        let now = NIODeadline.now().uptimeNanoseconds
+        let window = context.configuration.delivery.socketIORecoveryWindow
+        guard force || now &- stateTouched >= UInt64(window.milliseconds / 3) * 1_000_000 else { return }
+        stateTouched = now
+        _ = context.redis.sendFuture([
+            "SET", RedisKeys.socketIOSession(pid), JSONWriter.string(state), "PX", String(window.milliseconds),
+        ])
+    }
+
     // MARK: SessionTransport
 
     func authSucceeded(_ identity: VerifiedIdentity, replyTo id: String?) {
         if awaitingConnectAuth {
             awaitingConnectAuth = false
-            connection.accept(namespace: "/")
+            if let (previous, offset) = recovering {
+                recovering = nil
+                recover(previous, offset: offset, identity: identity, replyTo: id)
+            } else {
+                acceptAuthenticated(identity, pid: pid, replyTo: id)
+            }
+            return
         }
         sendMessage(type: "auth_success", data: identity.replyData, replyTo: id)
     }
@@ -106,6 +189,8 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         }
         sendError(error, type: "auth_error", replyTo: id)
     }
+
+    func subscriptionsChanged() { touchState(force: true) }
 
     func sendMessage(type: String, data: JSONValue?, replyTo id: String?) {
         guard connection.isConnected("/") else { return }
@@ -134,21 +219,31 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
 
     func writeEvent(_ event: OutboundEvent) -> Bool {
         guard connection.isConnected("/") else { return false }
-        connection.session.send(encoded: event.socketIOPacket, frame: event.socketIOFrame)
+        if usesOffsets {
+            connection.session.send(encoded: event.recoverablePacket, frame: event.recoverableFrame)
+        } else {
+            connection.session.send(encoded: event.socketIOPacket, frame: event.socketIOFrame)
+        }
         return true
     }
 
     func flush() { connection.session.flush() }
 
-    /// Engine.IO has its own heartbeat.
-    func sendKeepAlive() {}
+    /// Engine.IO has its own heartbeat; this tick keeps the recovery state alive in Redis.
+    func sendKeepAlive() { touchState(force: false) }
 
     func close(code: WebSocketErrorCode, reason: String) {
-        if code == .goingAway {
-            // Shutdown: close the transport only, so the client reconnects (to another gateway).
-            connection.session.close(reason: reason, notifyPoll: .close, webSocketCode: .goingAway)
+        if CloseCode.meansResume(code) {
+            // Shutdown, slow consumer, lost state: close the transport only, so the client reconnects (to
+            // another gateway) and recovers.
+            connection.session.close(reason: reason, notifyPoll: .close, webSocketCode: code)
         } else {
-            // Auth timeout, token expiry: a server disconnect ("io server disconnect"), no auto-reconnect.
+            // Auth timeout, token expiry or revocation, limits: a server disconnect ("io server disconnect"),
+            // no automatic reconnect.
+            if code == CloseCode.tokenRevoked || code == CloseCode.rateLimited, let pid {
+                _ = context.redis.sendFuture(["DEL", RedisKeys.socketIOSession(pid)])
+                self.pid = nil
+            }
             connection.disconnect(namespace: "/", closeSession: true)
         }
         session?.stop()

@@ -112,13 +112,16 @@ final class SocketIOConnection: EngineIOSessionDelegate {
 
     // MARK: Sending (for namespace handlers)
 
-    /// Accepts a CONNECT: `40{"sid":…}` (with the namespace when it is not `/`).
-    func accept(namespace: String) {
+    /// Accepts a CONNECT: `40{"sid":…}` (with the namespace when it is not `/`), plus the `pid` of
+    /// connection state recovery when given.
+    func accept(namespace: String, pid: String? = nil) {
         guard sockets[namespace] != nil, !connected.contains(namespace) else { return }
         connected.insert(namespace)
         connectTimer?.cancel()
         // Each namespace gets its own socket id, as Socket.IO servers do.
-        send(SocketIOPacket(type: .connect, namespace: namespace, data: ["sid": .string(EngineIOServer.newID())]))
+        var data: [String: JSONValue] = ["sid": .string(EngineIOServer.newID())]
+        if let pid { data["pid"] = .string(pid) }
+        send(SocketIOPacket(type: .connect, namespace: namespace, data: .object(data)))
         session.flush()
     }
 

@@ -1,0 +1,160 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Decides, for the whole gateway, whether a new connection may open: origin, connection attempts per
+/// IP per second, open connections per IP, and (after authentication) open connections per user.
+/// Safe from any event loop; every refusal is counted in ``GatewayMetrics/limitHits(_:)``.
+public final class ConnectionGuard: Sendable {
+    /// Why a connection was refused.
+    public enum Refusal: Error, Equatable, Sendable {
+        /// The `Origin` is not allowed (HTTP 403).
+        case originNotAllowed(String)
+        /// Too many new connections from this IP just now (HTTP 429).
+        case tooManyAttempts(ip: String)
+        /// Too many open connections from this IP (HTTP 429).
+        case tooManyConnectionsFromIP(ip: String, limit: Int)
+
+        /// The HTTP status.
+        public var status: HTTPResponseStatus {
+            if case .originNotAllowed = self { return .forbidden }
+            return .tooManyRequests
+        }
+
+        /// The error code in the JSON body.
+        public var code: String {
+            switch self {
+            case .originNotAllowed: "ORIGIN_NOT_ALLOWED"
+            case .tooManyAttempts, .tooManyConnectionsFromIP: "RATE_LIMIT_EXCEEDED"
+            }
+        }
+
+        /// The message in the JSON body.
+        public var message: String {
+            switch self {
+            case .originNotAllowed(let origin): "origin not allowed: \(origin.prefix(100))"
+            case .tooManyAttempts: "too many connection attempts from this address, retry in a second"
+            case .tooManyConnectionsFromIP(_, let limit): "too many connections from this address (at most \(limit))"
+            }
+        }
+
+        /// The metric label.
+        public var limit: String {
+            switch self {
+            case .originNotAllowed: "origin"
+            case .tooManyAttempts: "connection_rate_per_ip"
+            case .tooManyConnectionsFromIP: "connections_per_ip"
+            }
+        }
+
+        /// `{"error":{"code","message"}}`.
+        public var body: String {
+            #"{"error":{"code":"\#(code)","message":"\#(message.replacingOccurrences(of: "\"", with: "'"))"}}"#
+        }
+    }
+
+    private struct State {
+        var perIP: [String: Int] = [:]
+        var perUser: [String: Int] = [:]
+        var attempts: [String: TokenBucket] = [:]
+        var lastPrune: UInt64 = 0
+    }
+
+    private let settings: SecuritySettings
+    private let origins: OriginPolicy
+    private let resolver: ClientAddressResolver
+    private let metrics: GatewayMetrics
+    private let state = Mutex(State())
+
+    /// Creates a guard.
+    public init(settings: SecuritySettings, metrics: GatewayMetrics) {
+        self.settings = settings
+        self.origins = OriginPolicy(allowed: settings.allowedOrigins)
+        self.resolver = ClientAddressResolver(trustedProxies: settings.trustedProxies)
+        self.metrics = metrics
+    }
+
+    /// The client IP of a request (``ClientAddressResolver``).
+    public func clientIP(peer: SocketAddress?, headers: HTTPHeaders) -> String {
+        resolver.clientIP(peer: peer, headers: headers)
+    }
+
+    /// Whether the request's `Origin` (if any) is allowed; counts a refusal.
+    public func checkOrigin(_ headers: HTTPHeaders) -> Refusal? {
+        let origin = headers.first(name: "Origin")
+        guard origins.allows(origin) else {
+            metrics.limitHit("origin")
+            return .originNotAllowed(origin ?? "")
+        }
+        return nil
+    }
+
+    /// Whether the request's `Origin` (if any) is allowed, without counting.
+    public func checkOriginQuietly(_ headers: HTTPHeaders) -> Bool {
+        origins.allows(headers.first(name: "Origin"))
+    }
+
+    /// Admits a new connection from `ip` (origin checked separately): on success the caller must call
+    /// ``release(ip:)`` exactly once when it closes.
+    public func admit(ip: String, nowNanos: UInt64 = NIODeadline.now().uptimeNanoseconds) -> Refusal? {
+        let refusal: Refusal? = state.withLock { state in
+            prune(&state, nowNanos: nowNanos)
+            var bucket =
+                state.attempts[ip]
+                ?? TokenBucket(
+                    rate: settings.connectionAttemptsPerIPPerSecond, capacity: settings.connectionAttemptsPerIPPerSecond * 2,
+                    nowNanos: nowNanos)
+            let allowed = bucket.take(nowNanos: nowNanos)
+            state.attempts[ip] = bucket
+            guard allowed else { return .tooManyAttempts(ip: ip) }
+            let open = state.perIP[ip, default: 0]
+            guard open < settings.maxConnectionsPerIP else {
+                return .tooManyConnectionsFromIP(ip: ip, limit: settings.maxConnectionsPerIP)
+            }
+            state.perIP[ip] = open + 1
+            return nil
+        }
+        if let refusal { metrics.limitHit(refusal.limit) }
+        return refusal
+    }
+
+    /// A connection admitted by ``admit(ip:nowNanos:)`` closed.
+    public func release(ip: String) {
+        state.withLock { state in
+            guard let open = state.perIP[ip] else { return }
+            state.perIP[ip] = open > 1 ? open - 1 : nil
+        }
+    }
+
+    /// Admits one more authenticated connection of `user`; `false` (counted) when it has the most allowed.
+    /// On success the caller must call ``releaseUser(_:)`` once when the connection closes.
+    public func admitUser(_ user: String) -> Bool {
+        let allowed = state.withLock { state in
+            let open = state.perUser[user, default: 0]
+            guard open < settings.maxConnectionsPerUser else { return false }
+            state.perUser[user] = open + 1
+            return true
+        }
+        if !allowed { metrics.limitHit("connections_per_user") }
+        return allowed
+    }
+
+    /// A connection admitted by ``admitUser(_:)`` closed.
+    public func releaseUser(_ user: String) {
+        state.withLock { state in
+            guard let open = state.perUser[user] else { return }
+            state.perUser[user] = open > 1 ? open - 1 : nil
+        }
+    }
+
+    /// Open connections counted for `ip` (tests, metrics).
+    public func openConnections(ip: String) -> Int { state.withLock { $0.perIP[ip, default: 0] } }
+
+    /// Drops full attempt buckets once a second, so the table holds only recently active IPs.
+    private func prune(_ state: inout State, nowNanos: UInt64) {
+        guard nowNanos &- state.lastPrune > 1_000_000_000 else { return }
+        state.lastPrune = nowNanos
+        state.attempts = state.attempts.filter { !$0.value.isFull(nowNanos: nowNanos) }
+    }
+}
