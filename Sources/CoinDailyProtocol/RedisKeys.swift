@@ -40,7 +40,8 @@ public enum RedisKeys {
     /// Channel on which an auth service announces its keys (payload: the key ids, comma-separated).
     public static let keysChannel = "cd:auth:keys"
 
-    /// The refresh token record for a token hash.
+    /// The refresh token record for a token hash: a hash with `sub`, `roles` (JSON array), `ttl`, `fam` (family
+    /// id) and `used` (`0`, or the Unix ms it was exchanged; kept until the record's own expiry so reuse is seen).
     public static func refreshToken(_ hash: String) -> String { "cd:auth:refresh:" + hash }
 
     /// The ingest stream of a producer: `cd:ingest:sentiment`.
@@ -71,8 +72,23 @@ public enum RedisKeys {
     /// `{"jti":"…","exp":ms}` or `{"sub":"…","before":ms}`).
     public static let revocationsChannel = "cd:auth:revocations"
 
-    /// A refresh-token family (every refresh token rotated from one `POST /v1/tokens`).
-    public static func refreshFamily(_ family: String) -> String { "cd:auth:family:" + family }
+    /// A refresh-token family (every refresh token rotated from one `POST /v1/tokens`): a hash with `sub` and
+    /// `revoked` (`0` while usable, else the Unix ms it was revoked); expires with its newest refresh token.
+    public static func refreshFamily(_ family: String) -> String { refreshFamilyPrefix + family }
+
+    /// The access tokens issued in a refresh-token family: a hash from `jti` to the token's `exp` in Unix ms,
+    /// so that reuse of a refresh token can revoke every one of them.
+    public static func refreshFamilyTokens(_ family: String) -> String { refreshFamilyPrefix + family + ":jti" }
+
+    /// The refresh-token families of one user (a set of family ids), so revoking the user ends them all.
+    /// The user id comes last, so a Lua script can build the key from ``userRefreshFamiliesPrefix``.
+    public static func userRefreshFamilies(_ sub: String) -> String { userRefreshFamiliesPrefix + sub }
+
+    /// Prefix of ``userRefreshFamilies(_:)``.
+    public static let userRefreshFamiliesPrefix = "cd:auth:families:"
+
+    /// Prefix of ``refreshFamily(_:)``, for Lua scripts that build the key from a family id.
+    public static let refreshFamilyPrefix = "cd:auth:family:"
 
     // MARK: Event history (producers write, gateways read)
 
