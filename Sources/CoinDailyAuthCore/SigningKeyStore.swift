@@ -4,7 +4,8 @@ import JWTKit
 /// The auth service's Ed25519 signing keys, persisted in a directory so a restart keeps them.
 ///
 /// The file `signing-keys.json` (mode 0600) holds every key with its `kid` and creation time; the
-/// newest signs. Rotation (a later issue) adds a key and keeps the old ones for verification.
+/// newest signs. Rotation adds a key (``addKey(now:)``) and keeps the old ones for verification until
+/// the auth service retires them (``removeKeys(_:)``).
 public struct SigningKeyStore: Sendable {
     /// One stored key.
     public struct StoredKey: Codable, Sendable, Equatable {
@@ -68,6 +69,18 @@ public struct SigningKeyStore: Sendable {
         try save()
     }
 
+    /// Removes the keys named in `kids` (never the signing key) and saves the store; the private keys are gone.
+    ///
+    /// - Returns: the key ids actually removed.
+    @discardableResult
+    public mutating func removeKeys(_ kids: Set<String>) throws -> [String] {
+        let removable = keys.dropFirst().filter { kids.contains($0.kid) }.map(\.kid)
+        guard !removable.isEmpty else { return [] }
+        keys.removeAll { removable.contains($0.kid) }
+        try save()
+        return removable
+    }
+
     private func save() throws {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -75,7 +88,8 @@ public struct SigningKeyStore: Sendable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data = try encoder.encode(keys)
             let tmp = directory.appendingPathComponent("signing-keys.json.tmp")
-            FileManager.default.createFile(atPath: tmp.path, contents: data, attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.createFile(atPath: tmp.path, contents: data, attributes: [.posixPermissions: 0o600])
+            else { throw StoreError.unwritable("cannot create \(tmp.path)") }
             guard rename(tmp.path, fileURL.path) == 0 else {
                 throw StoreError.unwritable("rename to \(fileURL.path) failed: errno \(errno)")
             }

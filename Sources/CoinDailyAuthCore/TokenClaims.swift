@@ -24,9 +24,13 @@ public struct TokenClaims: JWTPayload, Equatable {
     public var nbf: NotBeforeClaim?
     /// `jti`: the token id (revocation works by it).
     public var jti: IDClaim
+    /// `fam`: the refresh-token family the token was issued in (absent in tokens from older versions).
+    /// Informational: revocation of a family works through the `jti`s the auth service recorded.
+    public var fam: String?
 
-    /// Creates claims for `subject` valid from `issuedAt` for `ttl` seconds.
-    public init(subject: String, roles: [String], issuedAt: Date, ttl: TimeInterval, id: String) {
+    /// Creates claims for `subject` valid from `issuedAt` for `ttl` seconds, optionally naming the
+    /// refresh-token `family` it belongs to.
+    public init(subject: String, roles: [String], issuedAt: Date, ttl: TimeInterval, id: String, family: String? = nil) {
         self.sub = .init(value: subject)
         self.roles = roles
         self.iss = .init(value: Self.issuer)
@@ -35,6 +39,7 @@ public struct TokenClaims: JWTPayload, Equatable {
         self.exp = .init(value: issuedAt.addingTimeInterval(ttl))
         self.nbf = nil
         self.jti = .init(value: id)
+        self.fam = family
     }
 
     /// Called by jwt-kit after the signature verified. Deliberately empty: ``TokenVerifier`` checks the

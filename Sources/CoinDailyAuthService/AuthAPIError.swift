@@ -5,7 +5,8 @@ import NIOCore
 public struct AuthAPIError: Error, HTTPResponseError, Sendable {
     /// The HTTP status.
     public var status: HTTPResponse.Status
-    /// A stable code: `UNAUTHORIZED`, `INVALID_REQUEST`, `INVALID_REFRESH_TOKEN`, `UNAVAILABLE`.
+    /// A stable code: `UNAUTHORIZED`, `INVALID_REQUEST`, `INVALID_REFRESH_TOKEN`, `REFRESH_TOKEN_REUSED`,
+    /// `UNAVAILABLE`, `INTERNAL`.
     public var code: String
     /// What went wrong.
     public var message: String
@@ -17,6 +18,21 @@ public struct AuthAPIError: Error, HTTPResponseError, Sendable {
     /// A bad request body.
     public static func invalid(_ message: String) -> AuthAPIError {
         AuthAPIError(status: .badRequest, code: "INVALID_REQUEST", message: message)
+    }
+
+    /// A refresh token that is unknown, expired, malformed or of a revoked family.
+    public static func invalidRefreshToken(_ message: String = "refresh token unknown, used or expired") -> AuthAPIError {
+        AuthAPIError(status: .unauthorized, code: "INVALID_REFRESH_TOKEN", message: message)
+    }
+
+    /// A refresh token presented a second time: its family and its access tokens were revoked.
+    public static let refreshTokenReused = AuthAPIError(
+        status: .unauthorized, code: "REFRESH_TOKEN_REUSED",
+        message: "refresh token already used: every token of its family was revoked, sign in again")
+
+    /// Something on the server's side failed (for example the key store could not be written).
+    public static func internalError(_ message: String) -> AuthAPIError {
+        AuthAPIError(status: .internalServerError, code: "INTERNAL", message: message)
     }
 
     /// Redis (refresh token storage) is unreachable.

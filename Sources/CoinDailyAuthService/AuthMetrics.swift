@@ -1,10 +1,10 @@
 import Metrics
 
-/// The auth service's metrics.
+/// The auth service's metrics besides the audit-event counters of ``AuditLog``.
 struct AuthMetrics: Sendable {
     /// Tokens issued (by `/v1/tokens` and `/v1/refresh`).
     let issued = Counter(label: "coindaily_auth_tokens_issued_total")
-    /// `/v1/tokens` calls refused for a missing or wrong API key.
+    /// Admin calls (`/v1/tokens`, `/v1/revoke`, `/v1/keys/rotate`) refused for a missing or wrong API key.
     let unauthorized = Counter(label: "coindaily_auth_requests_rejected_total", dimensions: [("reason", "unauthorized")])
     /// Requests refused for a bad body.
     let invalid = Counter(label: "coindaily_auth_requests_rejected_total", dimensions: [("reason", "invalid")])
