@@ -431,6 +431,16 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "CoinDailyProducerTests",
+            dependencies: [
+                "CoinDailyTestSupport",
+                "CoinDailyProducer", "CoinDailyProtocol", "CoinDailyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "CoinDailyHealthTests",
             dependencies: [
                 "CoinDailyTestSupport",

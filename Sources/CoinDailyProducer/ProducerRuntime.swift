@@ -18,6 +18,11 @@ public struct ProducerRuntime: Sendable {
     public let streamRedis: RedisClient
     /// Logger.
     public let logger: Logger
+    /// The leader lease (`cd:lease:<name>`): periodic and simulated events are emitted only while this
+    /// instance holds it. Refreshed by the application's services.
+    public let lease: LeaderLease
+    /// Publishes events with ids and history (``EventPublisher``) by ``ProducerConfiguration/history``.
+    public let publisher: EventPublisher
 
     /// Creates the runtime; the Redis clients start connecting at once.
     ///
@@ -35,11 +40,15 @@ public struct ProducerRuntime: Sendable {
         self.redis = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
         self.streamRedis = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
         self.logger = logger
+        self.lease = LeaderLease(
+            redis: self.redis, producer: configuration.name, instance: configuration.instance, ttl: configuration.leaseTTL,
+            logger: logger)
+        self.publisher = EventPublisher(redis: self.redis, producer: configuration.name, history: configuration.history)
         self.redis.start()
         self.streamRedis.start()
     }
 
-    /// The application to run: serves HTTP and runs the consumer, heartbeat and `services`.
+    /// The application to run: serves HTTP and runs the consumer, heartbeat, leader lease and `services`.
     public func application(
         handler: any IngestHandler, registry: PrometheusCollectorRegistry, services: [any Service]
     ) -> some ApplicationProtocol {
@@ -58,7 +67,7 @@ public struct ProducerRuntime: Sendable {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "coindaily-\(name)"),
-            services: [consumer, heartbeat] + services,
+            services: [consumer, heartbeat, lease] + services,
             onServerRunning: { channel in
                 logger.info("listening on \(configuration.host):\(channel.localAddress?.port ?? configuration.port)")
             },

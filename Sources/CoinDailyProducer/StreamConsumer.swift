@@ -10,8 +10,9 @@ import ServiceLifecycle
 ///
 /// An entry is acknowledged only after the handler has published its result. Invalid entries are
 /// copied to the dead-letter stream (`cd:ingest:<name>:dead`, with the error) and acknowledged.
-/// When publishing fails (Redis away) the entry stays pending and is read again; entries left
-/// pending by a crashed instance are reclaimed with XAUTOCLAIM after ``ProducerConfiguration/claimMinIdle``.
+/// When publishing fails (Redis away) the entry stays pending and is read again, before any newer entry
+/// (this consumer's pending entries are always read first); entries left pending by a crashed instance
+/// are reclaimed with XAUTOCLAIM after ``ProducerConfiguration/claimMinIdle``.
 ///
 /// Uses its own ``RedisClient``: a blocking XREADGROUP holds its connection.
 public struct StreamConsumer: Service {
@@ -38,17 +39,23 @@ public struct StreamConsumer: Service {
 
     public func run() async throws {
         var groupReady = false
+        // Entries delivered to this consumer but not acknowledged (from before a restart, or left by a
+        // failed publish) are read again, in order, before anything new.
+        var ownPendingFirst = true
         var lastClaim = ContinuousClock.now - .seconds(3600)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 if !groupReady {
                     _ = try await redis.xgroupCreate(stream: stream, group: group, id: "0", mkstream: true)
                     groupReady = true
-                    // Our own entries still pending from before a restart come first.
-                    try await process(
-                        try await redis.xreadgroup(
-                            group: group, consumer: configuration.instance, streams: [(stream, "0")],
-                            count: configuration.streamBatchSize))
+                }
+                if ownPendingFirst {
+                    let pending = try await redis.xreadgroup(
+                        group: group, consumer: configuration.instance, streams: [(stream, "0")],
+                        count: configuration.streamBatchSize)
+                    try await process(pending)
+                    if pending.count < configuration.streamBatchSize { ownPendingFirst = false }
+                    continue
                 }
                 if ContinuousClock.now - lastClaim >= configuration.claimMinIdle {
                     lastClaim = ContinuousClock.now
@@ -67,11 +74,17 @@ public struct StreamConsumer: Service {
                     block: .milliseconds(configuration.streamBlock.wholeMilliseconds))
                 try await process(entries)
             } catch let error as RedisError {
+                ownPendingFirst = true
                 if case .server(let message) = error, message.hasPrefix("NOGROUP") { groupReady = false }
                 logger.debug("stream read failed, retrying", metadata: ["error": "\(error)"])
                 if error == .clientShutdown { return }
                 try? await Task.sleep(for: .milliseconds(500))
+            } catch let retry as StreamRetry {
+                ownPendingFirst = true
+                logger.debug("stream entry not published, retrying", metadata: ["error": "\(retry)"])
+                try? await Task.sleep(for: .milliseconds(500))
             } catch {
+                ownPendingFirst = true
                 logger.warning("stream consumer error, retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(500))
             }

@@ -90,6 +90,10 @@ public enum RedisKeys {
     /// Prefix of ``refreshFamily(_:)``, for Lua scripts that build the key from a family id.
     public static let refreshFamilyPrefix = "cd:auth:family:"
 
+    /// A producer's leader lease: `cd:lease:trending` holds the instance that emits the producer's periodic
+    /// events (`SET NX PX`, extended by its holder, taken over when it expires).
+    public static func lease(_ producer: String) -> String { "cd:lease:" + producer }
+
     // MARK: Event history (producers write, gateways read)
 
     /// The history clock: a hash with `epoch` (changes when the history is lost), `ms` and `seq`
