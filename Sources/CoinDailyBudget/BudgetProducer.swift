@@ -16,9 +16,11 @@ public struct BudgetProducer: IngestHandler {
     private let configuration: BudgetConfiguration
     private let redis: RedisClient
     private let logger: Logger
+    private let history: HistoryPolicies
 
-    /// Creates the producer.
-    public init(configuration: BudgetConfiguration, redis: RedisClient, logger: Logger) {
+    /// Creates the producer; `history` sets how much of `cd:ev:budget_alerts` is kept for resume.
+    public init(configuration: BudgetConfiguration, redis: RedisClient, history: HistoryPolicies = HistoryPolicies(), logger: Logger) {
+        self.history = history
         self.configuration = configuration
         self.redis = redis
         self.logger = logger
@@ -49,7 +51,7 @@ public struct BudgetProducer: IngestHandler {
         let command =
             ["EVAL", BudgetScripts.apply, "2", BudgetKeys.limits, RedisKeys.agentRegistry, String(now),
              RedisKeys.eventChannel(.budgetAlerts), configuration.thresholds.map(String.init).joined(separator: ","),
-             String(retention), BudgetKeys.prefix] + records
+             String(retention), BudgetKeys.prefix] + history.arguments(for: .budgetAlerts) + records
         let reply: RESPValue
         do {
             reply = try await redis.sendChecked(command)

@@ -1,3 +1,5 @@
+import CoinDailyProtocol
+
 /// The Lua script the budget producer runs with `EVAL`: a whole batch is one atomic step in Redis.
 ///
 /// Sent in full with every call: Redis caches the compiled script by its SHA1, and a Redis that restarted
@@ -16,14 +18,16 @@ public enum BudgetScripts {
     ///
     /// `KEYS[1]` the limits hash, `KEYS[2]` the agent registry (names). `ARGV[1]` now (Unix ms), `ARGV[2]`
     /// the alerts channel, `ARGV[3]` the thresholds (comma-separated, ascending), `ARGV[4]` how long a
-    /// redelivery marker lives (s), `ARGV[5]` the key prefix (`cd:budget:`), `ARGV[6…]` one JSON record per
+    /// redelivery marker lives (s), `ARGV[5]` the key prefix (`cd:budget:`), `ARGV[6]`/`ARGV[7]` the alerts'
+    /// history maxlen / max age in ms (alerts go out with `cd_publish`, ``EventHistory``), `ARGV[8…]` one JSON record per
     /// item (``BudgetScriptRecord``). Sum, marker and redelivery keys are built from the prefix (this
     /// script assumes one Redis, not a cluster). Returns `{accepted, duplicates, alerts}`.
-    public static let apply = #"""
+    public static let apply = EventHistory.publishFunction + #"""
         local now = tonumber(ARGV[1])
         local channel = ARGV[2]
         local seenTTL = tonumber(ARGV[4])
         local prefix = ARGV[5]
+        local maxlen, maxage = tonumber(ARGV[6]), tonumber(ARGV[7])
         local thresholds = {}
         for t in string.gmatch(ARGV[3], '[^,]+') do thresholds[#thresholds + 1] = tonumber(t) end
 
@@ -106,14 +110,14 @@ public enum BudgetScripts {
               data = data .. '"amount":' .. num(l.amount) .. ',"budgetLimitId":' .. jstr(l.budgetLimitId) ..
                 ',"currentSpend":' .. num(current) .. ',"message":' .. jstr(message) .. ',"period":' .. jstr(l.period) ..
                 ',"remainingBudget":' .. num(remaining) .. ',"thresholdReached":' .. num(t) .. ',"timestamp":' .. num(now) .. '}'
-              redis.call('PUBLISH', channel, '{"type":"budget_alert","data":' .. data .. ',"timestamp":' .. num(now) .. '}')
+              cd_publish({channel}, '{"type":"budget_alert","data":' .. data .. ',"timestamp":' .. num(now) .. '}', maxlen, maxage)
               alerts = alerts + 1
             end
           end
         end
 
         local accepted, duplicates = 0, 0
-        for n = 6, #ARGV do
+        for n = 8, #ARGV do
           local r = cjson.decode(ARGV[n])
           accepted = accepted + 1
           if r.kind == 'spend' then

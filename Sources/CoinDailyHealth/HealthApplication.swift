@@ -1,3 +1,4 @@
+import CoinDailyProducer
 import CoinDailyProtocol
 import CoinDailyRedis
 import CoinDailyService
@@ -14,10 +15,10 @@ import ServiceLifecycle
 /// answered from memory, so it works while Redis is down), and runs the ``HealthMonitor`` and its own
 /// heartbeat (`cd:heartbeat:health:<instance>`). `POST /v1/ingest` is not served (404).
 public enum HealthApplication {
-    /// The application to run.
+    /// The application to run; `lease` (the monitor's, if any) is refreshed by it.
     public static func make(
         host: String, port: Int, instance: String, redis: RedisClient, monitor: HealthMonitor,
-        registry: PrometheusCollectorRegistry, logger: Logger
+        registry: PrometheusCollectorRegistry, lease: LeaderLease? = nil, logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
         ControlRoutes.add(to: router, registry: registry, isReady: { redis.isConnected })
@@ -38,7 +39,7 @@ public enum HealthApplication {
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "coindaily-health"),
-            services: [monitor, heartbeat],
+            services: [monitor, heartbeat] + (lease.map { [$0] } ?? []),
             onServerRunning: { channel in
                 logger.info("listening on \(host):\(channel.localAddress?.port ?? port)")
             },

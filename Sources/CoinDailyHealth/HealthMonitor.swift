@@ -18,22 +18,28 @@ public struct HealthMonitor: Service {
     private let metrics = HealthMetrics()
     /// The last report (for `GET /v1/status`).
     public let latest: LatestHealthReport
+    private let lease: LeaderLease?
 
     /// Creates the monitor.
     ///
     /// - Parameters:
     ///   - redis: a client that fails fast (see ``HealthProber``); also used to publish.
     ///   - clock: Unix ms (tests may inject one).
+    ///   - history: how much of `cd:ev:system_health` is kept for resume.
+    ///   - lease: when set, reports are published only while this instance holds it (so two instances
+    ///     side by side do not publish twice); the others keep probing and serving `GET /v1/status`.
     public init(
         redis: RedisClient, configuration: HealthConfiguration, logger: Logger, latest: LatestHealthReport = .init(),
+        history: HistoryPolicies = HistoryPolicies(), lease: LeaderLease? = nil,
         clock: @escaping @Sendable () -> Int64 = { UnixTime.nowMillis() }
     ) {
+        self.lease = lease
         self.redis = redis
         self.configuration = configuration
         self.logger = logger
         self.latest = latest
         self.clock = clock
-        self.publisher = EventPublisher(redis: redis, producer: "health")
+        self.publisher = EventPublisher(redis: redis, producer: "health", history: history)
     }
 
     public func run() async throws {
@@ -71,6 +77,9 @@ public struct HealthMonitor: Service {
             state.previousStatus = report.status
         }
         let reachable = if case .reachable = probe.redis { true } else { false }
+        if let lease, await !lease.isLeader {
+            return report
+        }
         let droppedBefore = state.emitter.dropped
         let batch = state.emitter.offer(report, redisReachable: reachable)
         if !batch.isEmpty {

@@ -1,3 +1,5 @@
+import CoinDailyProtocol
+
 /// The Lua script that applies one ingest batch to the queue and publishes its events, atomically.
 ///
 /// Redis runs a script alone, so two producer instances can never interleave their changes: the
@@ -14,6 +16,7 @@
 /// | 4 | most shift events per change |
 /// | 5 | retention of decided items, seconds |
 /// | 6 | number of items |
+/// | 7, 8 | history maxlen, max age (ms): events go out with `cd_publish` (``EventHistory``) |
 /// | per item | `r` (report): id, sort key, head, mid, tail, userId, contentType, violationType, severity, confidence, reportedAt; `s` (status change): id, status, then empty slots |
 ///
 /// Pass 1 validates every status change against the stored state and the batch so far and returns
@@ -31,16 +34,17 @@
 /// on Redis Cluster.
 public enum ModerationQueueScript {
     /// Number of header arguments before the items.
-    public static let headerCount = 6
+    public static let headerCount = 8
     /// Arguments per item.
     public static let stride = 12
 
     /// The script's source.
-    public static let source = #"""
+    public static let source = EventHistory.publishFunction + #"""
     local queue = KEYS[1]
     local prefix, channel, now = ARGV[1], ARGV[2], ARGV[3]
     local cap, retention, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-    local base, stride = 6, 12
+    local maxlen, maxage = tonumber(ARGV[7]), tonumber(ARGV[8])
+    local base, stride = 8, 12
     local function arg(i, j) return ARGV[base + (i - 1) * stride + j] end
 
     -- Pass 1: validate status changes against the stored state and the batch so far.
@@ -69,8 +73,8 @@ public enum ModerationQueueScript {
     local function publish(id, position, length, status)
       local f = redis.call('HMGET', prefix .. id, 'head', 'mid', 'tail', 'status')
       if not f[1] then return end
-      redis.call('PUBLISH', channel, f[1] .. length .. ',"queuePosition":' .. position .. f[2] .. (status or f[4])
-        .. '","timestamp":' .. now .. f[3] .. now .. '}')
+      cd_publish({channel}, f[1] .. length .. ',"queuePosition":' .. position .. f[2] .. (status or f[4])
+        .. '","timestamp":' .. now .. f[3] .. now .. '}', maxlen, maxage)
       published = published + 1
     end
     local function publish_shifted(first_rank, length)
@@ -127,12 +131,14 @@ public enum ModerationQueueScript {
 
     /// The `EVAL` command for `items`.
     public static func command(
-        items: [ModerationInput], now: Int64, channel: String, configuration: ModerationConfiguration
+        items: [ModerationInput], now: Int64, channel: String, configuration: ModerationConfiguration,
+        history: HistoryPolicy = .defaultPolicy(for: .moderationQueue)
     ) -> [String] {
         var command = [
             "EVAL", source, "1", ModerationKeys.queue,
             ModerationKeys.itemPrefix, channel, String(now), String(configuration.maxShiftEvents),
-            String(configuration.decidedRetentionSeconds), String(items.count),
+            String(configuration.decidedRetentionSeconds), String(items.count), String(history.maxLength),
+            String(history.maxAgeMillis),
         ]
         command.reserveCapacity(command.count + items.count * stride)
         for item in items {

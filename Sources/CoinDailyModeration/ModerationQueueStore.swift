@@ -12,13 +12,18 @@ public struct ModerationQueueStore: Sendable {
     private let redis: RedisClient
     private let configuration: ModerationConfiguration
     private let channel: String
+    private let history: HistoryPolicy
     private let appliedCounter: Counter
     private let ignoredCounter: Counter
     private let publishedCounter: Counter
 
-    /// Creates the store on `redis` (the commands client).
-    public init(redis: RedisClient, configuration: ModerationConfiguration = .init()) {
+    /// Creates the store on `redis` (the commands client); `history` sets how much of the channel is kept for resume.
+    public init(
+        redis: RedisClient, configuration: ModerationConfiguration = .init(),
+        history: HistoryPolicy = .defaultPolicy(for: .moderationQueue)
+    ) {
         self.redis = redis
+        self.history = history
         self.configuration = configuration
         self.channel = RedisKeys.eventChannel(.moderationQueue)
         self.appliedCounter = Counter(label: "coindaily_moderation_items_total", dimensions: [("result", "applied")])
@@ -37,7 +42,8 @@ public struct ModerationQueueStore: Sendable {
     @discardableResult
     public func apply(_ items: [ModerationInput], now: Int64) async throws(ModerationApplyError) -> ModerationApplyOutcome {
         guard !items.isEmpty else { return ModerationApplyOutcome(applied: 0, ignored: 0, published: 0) }
-        let command = ModerationQueueScript.command(items: items, now: now, channel: channel, configuration: configuration)
+        let command = ModerationQueueScript.command(
+            items: items, now: now, channel: channel, configuration: configuration, history: history)
         let reply: RESPValue
         do {
             reply = try await redis.sendChecked(command)

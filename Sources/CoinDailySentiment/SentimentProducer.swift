@@ -21,13 +21,23 @@ public actor SentimentProducer: IngestHandler {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var rankedTokens: Set<String> = []
+    /// Periodic updates made while Redis was away, published in order once it answers (run it as a service).
+    public nonisolated let outbox: Outbox<EventPublisher.Item>
 
-    /// Creates the producer.
-    public init(engine: SentimentEngine, redis: RedisClient, logger: Logger) {
+    /// Creates the producer; `history` sets how much of each token's channel is kept for resume,
+    /// `outboxCapacity` how many periodic updates wait while Redis is away.
+    public init(
+        engine: SentimentEngine, redis: RedisClient, history: HistoryPolicies = HistoryPolicies(), outboxCapacity: Int = 10_000,
+        logger: Logger
+    ) {
         self.engine = engine
         self.redis = redis
-        self.publisher = EventPublisher(redis: redis, producer: "sentiment")
+        let publisher = EventPublisher(redis: redis, producer: "sentiment", history: history)
+        self.publisher = publisher
         self.logger = logger
+        self.outbox = Outbox(producer: "sentiment", name: "events", capacity: outboxCapacity, logger: logger) { items in
+            try await Self.send(items, redis: redis, publisher: publisher)
+        }
     }
 
     /// Validates and applies a batch, then publishes what became due. All or nothing.
@@ -54,18 +64,16 @@ public actor SentimentProducer: IngestHandler {
         return applied
     }
 
-    /// Publishes every reading whose periodic interval has elapsed.
+    /// Publishes every reading whose periodic interval has elapsed. While Redis is away they wait in
+    /// ``outbox`` (with their timestamps) and go out in order once it answers.
     public func tick(now: Int64) async {
         await acquire()
         defer { release() }
-        var next = engine
-        let due = next.dueReadings(now: now)
+        let due = engine.dueReadings(now: now)
         guard !due.isEmpty else { return }
-        do {
-            try await publish(due)
-            engine = next
-        } catch {
-            logger.warning("periodic sentiment updates not published, retrying", metadata: ["error": "\(error.message)"])
+        if await !outbox.submit(items(due)) {
+            let waiting = await outbox.count
+            logger.debug("periodic sentiment updates kept in the outbox", metadata: ["waiting": "\(waiting)"])
         }
     }
 
@@ -87,8 +95,19 @@ public actor SentimentProducer: IngestHandler {
         rankedTokens = tokens
     }
 
+    /// Publishes an ingest batch's readings, after whatever waits in the outbox (so a token's latest value
+    /// is never replaced by an older one). Throws ``IngestError/unavailable(_:)`` when Redis is away.
     private func publish(_ readings: [SentimentReading]) async throws(IngestError) {
         guard !readings.isEmpty else { return }
+        guard await outbox.drain() else { throw .unavailable("Redis unavailable: periodic updates are still waiting") }
+        do {
+            try await Self.send(items(readings), redis: redis, publisher: publisher)
+        } catch {
+            throw .unavailable("Redis unavailable: \(error)")
+        }
+    }
+
+    private func items(_ readings: [SentimentReading]) -> [EventPublisher.Item] {
         var items: [EventPublisher.Item] = []
         items.reserveCapacity(readings.count)
         for reading in readings {
@@ -105,13 +124,15 @@ public actor SentimentProducer: IngestHandler {
                     envelope: EventEnvelope(type: ChannelKind.marketSentiment.updateEvent, data: data, timestamp: reading.timestamp),
                     latestKey: RedisKeys.latestSentiment(reading.token)))
         }
-        do {
-            // Announced with every batch (idempotent), so a Redis that restarted empty learns them again.
-            _ = try await redis.sendChecked(["SADD", RedisKeys.knownTokens] + Set(readings.map(\.token)).sorted())
-            try await publisher.publish(items)
-        } catch {
-            throw .unavailable("Redis unavailable: \(error)")
-        }
+        return items
+    }
+
+    /// Announces the tokens (idempotent, so a Redis that restarted empty learns them again) and publishes.
+    private static func send(_ items: [EventPublisher.Item], redis: RedisClient, publisher: EventPublisher) async throws {
+        guard !items.isEmpty else { return }
+        let tokens = Set(items.compactMap { $0.envelope.data["token"]?.stringValue }).sorted()
+        if !tokens.isEmpty { _ = try await redis.sendChecked(["SADD", RedisKeys.knownTokens] + tokens) }
+        try await publisher.publish(items)
     }
 
     private func acquire() async {
@@ -135,14 +156,19 @@ public actor SentimentProducer: IngestHandler {
 
 /// Calls ``SentimentProducer/tick(now:)`` every second, so each token is published at least once
 /// per emit interval.
+///
+/// With a `lease`, only the instance holding it ticks, so two instances do not both publish the
+/// periodic updates.
 public struct SentimentTicker: Service {
     let producer: SentimentProducer
     let interval: Duration
+    let lease: LeaderLease?
 
     /// Creates the ticker.
-    public init(producer: SentimentProducer, interval: Duration = .seconds(1)) {
+    public init(producer: SentimentProducer, interval: Duration = .seconds(1), lease: LeaderLease? = nil) {
         self.producer = producer
         self.interval = interval
+        self.lease = lease
     }
 
     public func run() async throws {
@@ -150,6 +176,7 @@ public struct SentimentTicker: Service {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { break }
+                if let lease, await !lease.isLeader { continue }
                 await producer.tick(now: SentimentProducer.nowMillis())
             }
         }

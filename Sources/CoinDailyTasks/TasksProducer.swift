@@ -17,9 +17,11 @@ public struct TasksProducer: IngestHandler {
     private let configuration: TasksConfiguration
     private let redis: RedisClient
     private let logger: Logger
+    private let history: HistoryPolicies
 
-    /// Creates the producer.
-    public init(configuration: TasksConfiguration, redis: RedisClient, logger: Logger) {
+    /// Creates the producer; `history` sets how much of the task and pipeline channels is kept for resume.
+    public init(configuration: TasksConfiguration, redis: RedisClient, history: HistoryPolicies = HistoryPolicies(), logger: Logger) {
+        self.history = history
         self.configuration = configuration
         self.redis = redis
         self.logger = logger
@@ -60,7 +62,8 @@ public struct TasksProducer: IngestHandler {
         }
         let arguments =
             [String(now), String(max(1, configuration.stateTTL.components.seconds)),
-             RedisKeys.eventChannel(.taskUpdates), RedisKeys.eventChannel(.pipelineUpdates)] + records
+             RedisKeys.eventChannel(.taskUpdates), RedisKeys.eventChannel(.pipelineUpdates)]
+            + history.arguments(for: .taskUpdates) + history.arguments(for: .pipelineUpdates) + records
         let reply: RESPValue
         do {
             reply = try await redis.sendChecked(["EVAL", TasksScripts.apply, String(keys.count)] + keys + arguments)

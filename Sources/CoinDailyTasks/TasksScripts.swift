@@ -1,3 +1,5 @@
+import CoinDailyProtocol
+
 /// The Lua scripts the tasks producer runs with `EVAL`: each is one atomic step in Redis.
 ///
 /// Sent in full with every call (`EVAL`): Redis caches the compiled script by its SHA1, so the cost is
@@ -9,15 +11,19 @@ public enum TasksScripts {
     /// Pass 1 checks every item against the stored state *and the items before it* (a batch may hold a
     /// task's whole lifecycle); the first item that breaks a rule ends the script with
     /// `{0, index, field, message}` and nothing is written. Pass 2 publishes every event (in item
-    /// order), writes the task and pipeline state (with the TTL) and marks each agent of a task event
+    /// order, each with `cd_publish` from ``EventHistory``: a task update goes to the owner's and the
+    /// all-tasks channel with one id), writes the task and pipeline state (with the TTL) and marks each agent of a task event
     /// active in the registry. Returns `{1, published, duplicates}`.
     ///
     /// `KEYS[1]` the agent registry; then per item: a task's hash, or a pipeline's hash and its stages
     /// hash. `ARGV[1]` now (Unix ms), `ARGV[2]` state TTL (s), `ARGV[3]` the all-tasks channel,
-    /// `ARGV[4]` the pipeline channel, `ARGV[5…]` one JSON record per item (``TasksScriptRecord``).
-    public static let apply = #"""
+    /// `ARGV[4]` the pipeline channel, `ARGV[5]`/`ARGV[6]` the task updates' history maxlen / max age (ms),
+    /// `ARGV[7]`/`ARGV[8]` the pipeline updates', `ARGV[9…]` one JSON record per item (``TasksScriptRecord``).
+    public static let apply = EventHistory.publishFunction + #"""
         local now = tonumber(ARGV[1])
         local ttl = tonumber(ARGV[2])
+        local taskMaxlen, taskMaxage = tonumber(ARGV[5]), tonumber(ARGV[6])
+        local pipeMaxlen, pipeMaxage = tonumber(ARGV[7]), tonumber(ARGV[8])
         local taskNext = {
           queued = {queued = true, processing = true, cancelled = true, failed = true},
           processing = {processing = true, completed = true, failed = true, cancelled = true},
@@ -43,8 +49,8 @@ public enum TasksScripts {
 
         local tasks, pipes, plan, agents, agentOrder = {}, {}, {}, {}, {}
         local k = 2
-        for n = 5, #ARGV do
-          local index = n - 5
+        for n = 9, #ARGV do
+          local index = n - 9
           local r = cjson.decode(ARGV[n])
           local dup = false
           if r.kind == 'task' then
@@ -82,7 +88,7 @@ public enum TasksScripts {
               t.userId = r.userId
               t.agentId = r.agentId
               t.dirty = true
-              plan[#plan + 1] = {r.envelope, r.userChannel, ARGV[3]}
+              plan[#plan + 1] = {r.envelope, {r.userChannel, ARGV[3]}, taskMaxlen, taskMaxage}
             end
             local a = agents[r.agentId]
             if a == nil then
@@ -159,7 +165,7 @@ public enum TasksScripts {
               if p.failed then status = 'failed'
               elseif p.completed >= p.total then status = 'completed'
               elseif p.started then status = 'processing' end
-              plan[#plan + 1] = {r.head .. num(p.completed) .. r.middle .. status .. r.tail, ARGV[4]}
+              plan[#plan + 1] = {r.head .. num(p.completed) .. r.middle .. status .. r.tail, {ARGV[4]}, pipeMaxlen, pipeMaxage}
             end
           end
         end
@@ -167,7 +173,7 @@ public enum TasksScripts {
         local published, duplicates = 0, 0
         for _, e in ipairs(plan) do
           if e then
-            for c = 2, #e do redis.call('PUBLISH', e[c], e[1]) end
+            cd_publish(e[2], e[1], e[3], e[4])
             published = published + 1
           else
             duplicates = duplicates + 1

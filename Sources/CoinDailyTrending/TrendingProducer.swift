@@ -31,9 +31,14 @@ public struct TrendingProducer: IngestHandler {
     /// - Parameters:
     ///   - lease: when set, a run first takes `cd:trending:lease` for this long (`SET NX PX`) and is skipped
     ///     if another instance holds it, so several instances publish one ranking per interval.
-    public init(engine: TrendingEngine, redis: RedisClient, instance: String, lease: Duration? = nil, logger: Logger) {
+    ///   - history: how much of `cd:ev:trending_memecoins` is kept for resume.
+    public init(
+        engine: TrendingEngine, redis: RedisClient, instance: String, lease: Duration? = nil,
+        history: HistoryPolicies = HistoryPolicies(), logger: Logger
+    ) {
         self.engine = engine
-        self.store = TrendingStore(redis: redis, configuration: engine.configuration)
+        self.store = TrendingStore(
+            redis: redis, configuration: engine.configuration, history: history.policy(for: .trendingMemecoins))
         self.instance = instance
         self.lease = lease
         self.logger = logger

@@ -7,6 +7,7 @@ import NIOCore
 struct TrendingStore: Sendable {
     let redis: RedisClient
     let configuration: TrendingConfiguration
+    var history: HistoryPolicy = .defaultPolicy(for: .trendingMemecoins)
 
     private var retentionMilliseconds: Int64 { configuration.retention.wholeMillis }
     private var slotMilliseconds: Int64 { max(1, configuration.sampleSlot.wholeMillis) }
@@ -57,7 +58,8 @@ struct TrendingStore: Sendable {
         return result
     }
 
-    /// Publishes every update on `cd:ev:trending_memecoins`, keeps each as `cd:latest:trending:<timeframe>`,
+    /// Publishes every update on `cd:ev:trending_memecoins` (with ``EventHistory/publishScript``: id and
+    /// history; `EVAL` inside the transaction, as `EVALSHA` could fail there after a Redis restart), keeps each as `cd:latest:trending:<timeframe>`,
     /// and replaces the rank hash; one transaction.
     func publish(_ ranking: TrendingRanking) async throws {
         var commands: [[String]] = [["MULTI"]]
@@ -65,7 +67,9 @@ struct TrendingStore: Sendable {
             let envelope = EventEnvelope(
                 type: ChannelKind.trendingMemecoins.updateEvent, data: update.data, timestamp: update.timestamp)
             commands.append(["SET", TrendingKeys.latest(update.timeframe), JSONWriter.string(update.data)])
-            commands.append(["PUBLISH", RedisKeys.eventChannel(.trendingMemecoins), String(buffer: envelope.encoded())])
+            commands.append(
+                ["EVAL", EventHistory.publishScript, "0", String(buffer: envelope.encoded()), String(history.maxLength),
+                 String(history.maxAgeMillis), RedisKeys.eventChannel(.trendingMemecoins)])
         }
         commands.append(["DEL", TrendingKeys.rank])
         if !ranking.ranks24h.isEmpty {

@@ -31,9 +31,14 @@ public struct WhaleProducer: IngestHandler {
     private let tooOld: Counter
 
     /// Creates the producer. `configuration` must be valid (see ``WhaleConfiguration/validate()``).
-    public init(configuration: WhaleConfiguration, addressBook: WhaleAddressBook, redis: RedisClient, logger: Logger) {
+    ///
+    /// `history` sets how much of `cd:ev:whale_activity` is kept for resume (``HistoryPolicies``).
+    public init(
+        configuration: WhaleConfiguration, addressBook: WhaleAddressBook, redis: RedisClient,
+        history: HistoryPolicies = HistoryPolicies(), logger: Logger
+    ) {
         self.evaluator = WhaleEvaluator(configuration: configuration, addressBook: addressBook)
-        self.store = WhaleStore(redis: redis, configuration: configuration)
+        self.store = WhaleStore(redis: redis, configuration: configuration, history: history.policy(for: .whaleActivity))
         self.logger = logger
         let label = "coindaily_whale_transfers_total"
         self.published = Counter(label: label, dimensions: [("result", "alerted")])

@@ -9,7 +9,7 @@ import NIOCore
 ///
 /// 1. every price tick is applied to `cd:whale:market:<TOKEN>` by the rule of ``WhaleMarketState/apply(_:)``;
 /// 2. for every alert, `SET cd:whale:seen:<txHash> <now> NX EX <seenTTL>`, and only when that set the
-///    key, `PUBLISH cd:ev:whale_activity <envelope>`;
+///    key, `cd_publish` on `cd:ev:whale_activity` (``EventHistory``: id, history, `PUBLISH`);
 /// 3. `SADD cd:tokens` with the batch's tokens (for the gateways' symbol check).
 ///
 /// The marker and the publication are therefore one step: a producer that crashes before the script
@@ -19,19 +19,21 @@ import NIOCore
 struct WhaleStore: Sendable {
     let redis: RedisClient
     let configuration: WhaleConfiguration
+    var history: HistoryPolicy = .defaultPolicy(for: .whaleActivity)
 
     /// The commit script. KEYS: the `n` market keys, then the `m` seen keys, then `cd:tokens`.
-    /// ARGV: `n`, `m`, market TTL (s), seen TTL (s), channel, now (ms), then per tick `price`,
+    /// ARGV: `n`, `m`, market TTL (s), seen TTL (s), channel, now (ms), history maxlen, history max age (ms), then per tick `price`,
     /// `volume24h` (empty: none), `timestamp`, then per alert the envelope, then the tokens.
     /// Returns one integer per alert: 1 published, 0 already seen.
-    static let script = """
+    static let script = EventHistory.publishFunction + """
         local n = tonumber(ARGV[1])
         local m = tonumber(ARGV[2])
         local marketTTL = ARGV[3]
         local seenTTL = ARGV[4]
         local channel = ARGV[5]
         local now = ARGV[6]
-        local a = 7
+        local maxlen, maxage = tonumber(ARGV[7]), tonumber(ARGV[8])
+        local a = 9
         for i = 1, n do
           local key = KEYS[i]
           local price, volume, ts = ARGV[a], ARGV[a + 1], ARGV[a + 2]
@@ -46,7 +48,7 @@ struct WhaleStore: Sendable {
         local published = {}
         for i = 1, m do
           if redis.call('SET', KEYS[n + i], now, 'NX', 'EX', seenTTL) then
-            redis.call('PUBLISH', channel, ARGV[a])
+            cd_publish({channel}, ARGV[a], maxlen, maxage)
             published[i] = 1
           else
             published[i] = 0
@@ -85,6 +87,7 @@ struct WhaleStore: Sendable {
         var arguments = [
             String(ticks.count), String(alerts.count), String(Self.seconds(configuration.marketTTL)),
             String(Self.seconds(configuration.seenTTL)), RedisKeys.eventChannel(.whaleActivity), String(now),
+            String(history.maxLength), String(history.maxAgeMillis),
         ]
         for tick in ticks {
             arguments += [Self.number(tick.price), tick.volume24h.map(Self.number) ?? "", String(tick.timestamp)]

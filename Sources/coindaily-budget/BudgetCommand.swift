@@ -39,9 +39,10 @@ struct BudgetCommand: AsyncParsableCommand {
             throw ValidationError("invalid budget configuration: \(error)")
         }
         let runtime = ProducerRuntime(
-            configuration: ProducerConfiguration(name: "budget", host: host, port: port, instance: instance),
+            configuration: ProducerConfiguration(name: "budget", host: host, port: port, instance: instance)
+                .readingDeliverySettings(from: Env.optional),
             redis: try RedisConfiguration(url: redisURL), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let producer = BudgetProducer(configuration: model, redis: runtime.redis, logger: logger)
+        let producer = BudgetProducer(configuration: model, redis: runtime.redis, history: runtime.configuration.history, logger: logger)
         var services: [any Service] = []
         if simulate {
             let runId = String(UInt64(UnixTime.nowMillis()), radix: 36)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import CoinDailyHealth
+import CoinDailyProducer
 import CoinDailyRedis
 import CoinDailyService
 import NIOCore
@@ -56,9 +57,13 @@ struct HealthCommand: AsyncParsableCommand {
         redisConfiguration.commandTimeout = .milliseconds(Int64(probeTimeoutMs))
         let redis = RedisClient(configuration: redisConfiguration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         redis.start()
-        let monitor = HealthMonitor(redis: redis, configuration: model, logger: logger)
+        let lease = LeaderLease(
+            redis: redis, producer: "health", instance: instance, ttl: .milliseconds(Env.int("LEASE_TTL_MS", 10_000)), logger: logger)
+        let monitor = HealthMonitor(
+            redis: redis, configuration: model, logger: logger, history: HistoryPolicies(environment: Env.optional), lease: lease)
         let app = HealthApplication.make(
-            host: host, port: port, instance: instance, redis: redis, monitor: monitor, registry: registry, logger: logger)
+            host: host, port: port, instance: instance, redis: redis, monitor: monitor, registry: registry, lease: lease,
+            logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

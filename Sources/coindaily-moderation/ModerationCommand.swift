@@ -40,10 +40,12 @@ struct ModerationCommand: AsyncParsableCommand {
             throw ValidationError("invalid moderation configuration: \(error)")
         }
         let runtime = ProducerRuntime(
-            configuration: ProducerConfiguration(name: "moderation", host: host, port: port, instance: instance),
+            configuration: ProducerConfiguration(name: "moderation", host: host, port: port, instance: instance)
+                .readingDeliverySettings(from: Env.optional),
             redis: try RedisConfiguration(url: redisURL), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let producer = ModerationProducer(
-            store: ModerationQueueStore(redis: runtime.redis, configuration: model), configuration: model, logger: logger)
+            store: ModerationQueueStore(
+                redis: runtime.redis, configuration: model, history: runtime.configuration.history.policy(for: .moderationQueue)), configuration: model, logger: logger)
         var services: [any Service] = []
         if simulate {
             let runId = String(UInt64(UnixTime.nowMillis()), radix: 36)

@@ -41,10 +41,13 @@ struct SentimentCommand: AsyncParsableCommand {
             throw ValidationError("invalid sentiment configuration: \(error)")
         }
         let runtime = ProducerRuntime(
-            configuration: ProducerConfiguration(name: "sentiment", host: host, port: port, instance: instance),
+            configuration: ProducerConfiguration(name: "sentiment", host: host, port: port, instance: instance)
+                .readingDeliverySettings(from: Env.optional),
             redis: try RedisConfiguration(url: redisURL), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let producer = SentimentProducer(engine: engine, redis: runtime.redis, logger: logger)
-        var services: [any Service] = [SentimentTicker(producer: producer)]
+        let producer = SentimentProducer(
+            engine: engine, redis: runtime.redis, history: runtime.configuration.history,
+            outboxCapacity: runtime.configuration.outboxCapacity, logger: logger)
+        var services: [any Service] = [SentimentTicker(producer: producer, lease: runtime.lease), producer.outbox]
         if trendingRankIntervalMs > 0 {
             services.append(
                 SentimentTrendingRankService(

@@ -43,9 +43,10 @@ struct TasksCommand: AsyncParsableCommand {
             throw ValidationError("invalid tasks configuration: \(error)")
         }
         let runtime = ProducerRuntime(
-            configuration: ProducerConfiguration(name: "tasks", host: host, port: port, instance: instance),
+            configuration: ProducerConfiguration(name: "tasks", host: host, port: port, instance: instance)
+                .readingDeliverySettings(from: Env.optional),
             redis: try RedisConfiguration(url: redisURL), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let producer = TasksProducer(configuration: model, redis: runtime.redis, logger: logger)
+        let producer = TasksProducer(configuration: model, redis: runtime.redis, history: runtime.configuration.history, logger: logger)
         var services: [any Service] = [
             AgentRegistrySweeper(producer: producer, interval: model.agentSweepInterval, logger: logger)
         ]

@@ -45,11 +45,13 @@ struct TrendingCommand: AsyncParsableCommand {
             throw ValidationError("invalid trending configuration: \(error)")
         }
         let runtime = ProducerRuntime(
-            configuration: ProducerConfiguration(name: "trending", host: host, port: port, instance: instance),
+            configuration: ProducerConfiguration(name: "trending", host: host, port: port, instance: instance)
+                .readingDeliverySettings(from: Env.optional),
             redis: try RedisConfiguration(url: redisURL), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let interval = Duration.milliseconds(intervalMs)
         let producer = TrendingProducer(
-            engine: engine, redis: runtime.redis, instance: instance, lease: interval * 0.8, logger: logger)
+            engine: engine, redis: runtime.redis, instance: instance, lease: interval * 0.8, history: runtime.configuration.history,
+            logger: logger)
         var services: [any Service] = [
             TrendingTicker(producer: producer, interval: interval, firstDelay: min(interval, .seconds(5)), logger: logger)
         ]

@@ -63,9 +63,11 @@ struct WhaleCommand: AsyncParsableCommand {
         }
         logger.info("address book loaded", metadata: ["addresses": "\(book.count)", "source": "\(addressBook.isEmpty ? "built-in" : addressBook)"])
         let runtime = ProducerRuntime(
-            configuration: ProducerConfiguration(name: "whale", host: host, port: port, instance: instance),
+            configuration: ProducerConfiguration(name: "whale", host: host, port: port, instance: instance)
+                .readingDeliverySettings(from: Env.optional),
             redis: try RedisConfiguration(url: redisURL), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let producer = WhaleProducer(configuration: model, addressBook: book, redis: runtime.redis, logger: logger)
+        let producer = WhaleProducer(
+            configuration: model, addressBook: book, redis: runtime.redis, history: runtime.configuration.history, logger: logger)
         var services: [any Service] = []
         if simulate {
             services.append(
