@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 import jwtutil
-from cdstack import HTTP, Stack, binary, child_env, free_port
+from cdstack import ADMIN_KEY, HTTP, Stack, binary, child_env, free_port
 
 
 def test_mint_token_returns_a_signed_jwt_with_the_contract_claims(stack: Stack) -> None:
@@ -101,3 +101,81 @@ def test_auth_refuses_to_start_without_an_admin_key_outside_dev_mode(stack: Stac
     assert status is not None, "coindaily-auth without --dev and without an admin key kept running"
     assert status == 64, f"exit status {status}; output:\n{proc.log_text()}"
     assert "admin" in proc.log_text().lower(), f"the message should say the admin key is missing:\n{proc.log_text()}"
+
+
+# ---- refresh-token rotation, reuse detection, revocation ----------------------------------------------
+
+def _refresh(stack: Stack, refresh_token: str) -> "requests.Response":
+    return HTTP.post(f"{stack.auth_url}/v1/refresh", json={"refreshToken": refresh_token}, timeout=5)
+
+
+def _revoke(stack: Stack, body: object, key: str | None = ADMIN_KEY) -> "requests.Response":
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+    return HTTP.post(f"{stack.auth_url}/v1/revoke", json=body, headers=headers, timeout=5)
+
+
+def test_refresh_rotates_within_the_family(stack: Stack) -> None:
+    first = stack.post_token({"sub": "interop-refresh", "roles": ["user"], "ttl": 600}).json()
+    resp = _refresh(stack, first["refreshToken"])
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["refreshToken"] != first["refreshToken"]
+    _, old_claims, _ = jwtutil.decode(first["token"])
+    _, claims, _ = jwtutil.decode(body["token"])
+    assert claims["sub"] == "interop-refresh" and claims["roles"] == ["user"], claims
+    assert claims["jti"] != old_claims["jti"]
+    assert claims.get("fam") and claims["fam"] == old_claims.get("fam"), (claims, old_claims)
+    assert _refresh(stack, body["refreshToken"]).status_code == 200
+
+
+def test_refresh_token_reuse_revokes_the_family_and_its_tokens(stack: Stack) -> None:
+    first = stack.post_token({"sub": "interop-reuse", "roles": ["user"], "ttl": 600}).json()
+    second = _refresh(stack, first["refreshToken"]).json()
+    reused = _refresh(stack, first["refreshToken"])
+    assert reused.status_code == 401, reused.text
+    assert reused.json()["error"]["code"] == "REFRESH_TOKEN_REUSED", reused.text
+    assert "refreshToken" not in reused.text
+    after = _refresh(stack, second["refreshToken"])
+    assert after.status_code == 401 and after.json()["error"]["code"] == "INVALID_REFRESH_TOKEN", after.text
+
+    client = stack.redis()
+    try:
+        revoked = client.hgetall("cd:auth:revoked:jti")
+    finally:
+        client.close()
+    for token in (first["token"], second["token"]):
+        _, claims, _ = jwtutil.decode(token)
+        assert revoked.get(claims["jti"]) == str(claims["exp"] * 1000), (claims["jti"], revoked)
+
+
+def test_revoke_by_jti_and_by_sub(stack: Stack) -> None:
+    assert _revoke(stack, {"jti": "interop-jti"}, key=None).status_code == 401
+    assert _revoke(stack, {"jti": "interop-jti"}, key="wrong").status_code == 401
+    bad = _revoke(stack, {"nothing": 1})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "INVALID_REQUEST", bad.text
+
+    client = stack.redis()
+    pubsub = client.pubsub()
+    try:
+        pubsub.subscribe("cd:auth:revocations")
+        pubsub.get_message(timeout=2)  # the subscribe confirmation
+        resp = _revoke(stack, {"jti": "interop-jti", "exp": 4102444800000})
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["revoked"] == {"jti": "interop-jti", "exp": 4102444800000}
+        assert client.hget("cd:auth:revoked:jti", "interop-jti") == "4102444800000"
+        message = pubsub.get_message(timeout=5)
+        assert message and json.loads(message["data"]) == {"jti": "interop-jti", "exp": 4102444800000}, message
+
+        minted = stack.post_token({"sub": "interop-revoked-user", "roles": ["user"], "ttl": 600}).json()
+        resp = _revoke(stack, {"sub": "interop-revoked-user"})
+        assert resp.status_code == 200, resp.text
+        revoked = resp.json()["revoked"]
+        assert revoked["sub"] == "interop-revoked-user" and revoked["families"] == 1, revoked
+        assert client.hget("cd:auth:revoked:sub", "interop-revoked-user") == str(revoked["before"])
+        message = pubsub.get_message(timeout=5)
+        assert message and json.loads(message["data"]) == {"sub": "interop-revoked-user", "before": revoked["before"]}
+        refused = _refresh(stack, minted["refreshToken"])
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == "INVALID_REFRESH_TOKEN", refused.text
+    finally:
+        pubsub.close()
+        client.close()
