@@ -98,7 +98,9 @@ async def subscribed(client: Client, data: dict) -> None:
 async def next_alert(client: Client, timeout: float = 10) -> dict:
     """The next whale alert this client receives, whatever it is."""
     msg = await client.event(ALERT, timeout)
-    assert set(msg) <= {"type", "data", "timestamp"}, msg
+    # "id" and "room" come from the history (docs/delivery.md).
+    assert set(msg) <= {"type", "data", "timestamp", "id", "room"}, msg
+    assert msg["room"] == "whale_activity" and ":" in msg["id"], msg
     assert set(msg["data"]) <= SPEC_FIELDS, f"fields outside the spec: {sorted(set(msg['data']) - SPEC_FIELDS)}"
     return msg["data"]
 
