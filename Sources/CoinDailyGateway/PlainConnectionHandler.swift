@@ -80,7 +80,12 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard let session, !closing else { return }
+        if closing {
+            // The client's answer to our close frame ends the connection.
+            if frame.opcode == .connectionClose { context.close(promise: nil) }
+            return
+        }
+        guard let session else { return }
         session.touched()
         switch frame.opcode {
         case .text:
@@ -207,8 +212,11 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         data.writeString(String(reason.utf8.prefix(120)) ?? "")
         let frame = WebSocketFrameBytes.frame(opcode: 0x8, payload: data, allocator: context.channel.allocator)
         let channel = context.channel
+        // Half-close after the close frame and keep reading (and discarding) until the client answers:
+        // closing outright with unread input in the kernel would send a TCP reset, which can destroy the
+        // close frame before the client reads it (a flooder would see 1006 instead of 4029).
         context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in
-            channel.close(promise: nil)
+            channel.close(mode: .output, promise: nil)
         }
         // A client that does not read may never let the close frame out: cut it off regardless.
         context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }

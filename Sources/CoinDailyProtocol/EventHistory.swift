@@ -57,7 +57,8 @@ public enum EventHistory {
         return cd_publish(channels, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
         """
 
-    /// The gateway's resume script. `ARGV[1]` the epoch the client knows, `ARGV[2]` the position it saw last
+    /// The gateway's resume script (it starts the epoch when there is none, so every position it hands out
+    /// names one). `ARGV[1]` the epoch the client knows, `ARGV[2]` the position it saw last
     /// (`<ms>-<seq>`, or empty for "no resume, just tell me where the history is"), `ARGV[3]` the most entries
     /// to return, `ARGV[4…]` the channels.
     ///
@@ -80,7 +81,13 @@ public enum EventHistory {
           return nil
         end
         local clock = redis.call('HMGET', 'cd:hist:clock', 'epoch', 'ms', 'seq')
-        local epoch = clock[1] or ''
+        local epoch = clock[1]
+        if not epoch then
+          -- No history yet (or it was lost): start the epoch here, as the first publish would.
+          local t = redis.call('TIME')
+          epoch = string.format('%x%05x', tonumber(t[1]), tonumber(t[2]))
+          redis.call('HSETNX', 'cd:hist:clock', 'epoch', epoch)
+        end
         local top = (clock[2] or '0') .. '-' .. (clock[3] or '0')
         local since = ARGV[2]
         if since == '' then return {'ok', epoch, top} end
