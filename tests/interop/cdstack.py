@@ -213,6 +213,7 @@ class Stack:
         self.procs: dict[str, Proc] = {}
         self.extra_procs: list[Proc] = []
         self._redis_starts = 0
+        self._redis_dir = root
 
     # ---- addresses -----------------------------------------------------------------------------------
 
@@ -277,11 +278,26 @@ class Stack:
         self.extra_procs.append(proc)
         return proc
 
-    def start_redis(self) -> None:
+    def start_gateway(self, name: str, env: dict[str, str] | None = None, timeout: float = STARTUP_DEADLINE) -> tuple[Proc, int]:
+        """Another gateway on a free port sharing this stack's Redis, with extra environment variables (e.g.
+        ``GATEWAY_MAX_OUTBOUND_BYTES``), owned by the calling test; returns it and its port once ready."""
+        port = free_port()
+        proc = self.start_extra(name, self.gateway_argv(port), child_env(**(env or {})))
+        wait_until(f"{name} /readyz", lambda: http_status(f"http://127.0.0.1:{port}/readyz") == 200, timeout, [proc])
+        return proc, port
+
+    def redis_data_dir(self) -> Path:
+        """The directory of the running redis-server (where ``SAVE`` writes dump.rdb)."""
+        return self._redis_dir
+
+    def start_redis(self, data_dir: Path | None = None) -> None:
+        """Starts redis-server on the stack's port; with ``data_dir`` (e.g. ``redis_data_dir()`` of the previous
+        run, after a ``SAVE``) it loads the dump.rdb found there, otherwise it starts empty in a new directory."""
         redis_server = shutil.which("redis-server") or "/usr/bin/redis-server"
         self._redis_starts += 1
-        data = self.root / f"redis-{self._redis_starts}"
+        data = data_dir or self.root / f"redis-{self._redis_starts}"
         data.mkdir(exist_ok=True)
+        self._redis_dir = data
         proc = self._spawn("redis", [
             redis_server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
             "--appendonly", "no", "--dir", str(data),

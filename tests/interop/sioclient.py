@@ -3,11 +3,19 @@ endpoint: the same port and path as the plain protocol (``/ws/?EIO=4&...``), for
 
 Every event the server sends is recorded in order with its arguments (a catch-all handler), so that a test
 can wait for an event after a point it marked, and check that an event did *not* come.
+
+Connection state recovery (issue 6): the gateway appends each pushed event's id (its offset,
+``<epoch>:<ms>-<seq>``) as the LAST argument unless the CONNECT auth says ``"offsets": false``. The recorder
+strips that trailing offset (a string matching ``OFFSET_RE`` as last of at least two arguments) into
+``last_offset`` (and ``offsets``, in arrival order, with the event's position in ``events``), so the recorded
+arguments are the event's own; ``pid`` is taken from the ``auth_success`` data (python-socketio hides the
+CONNECT reply that carries it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Callable
@@ -15,6 +23,10 @@ from typing import Any, AsyncIterator, Callable
 import socketio
 
 from wsclient import now_ms
+
+
+# An event id as the gateway appends it (EventID: epoch of [0-9a-z], position <ms>-<seq>).
+OFFSET_RE = re.compile(r"^[0-9a-z]+:\d+-\d+$")
 
 
 class SioClient:
@@ -29,9 +41,18 @@ class SioClient:
         self.disconnects = 0
         self.connect_errors: list[tuple] = []
         self.disconnected_at: float | None = None
+        self.last_offset: str | None = None  # the offset of the last event that carried one
+        self.offsets: list[tuple[int, str]] = []  # (index in self.events, offset), in arrival order
+        self.pid: str | None = None  # from the last auth_success carrying one
 
         @self.sio.on("*")
         async def _any(event: str, *args: Any) -> None:
+            if len(args) >= 2 and isinstance(args[-1], str) and OFFSET_RE.match(args[-1]):
+                self.last_offset = args[-1]
+                self.offsets.append((len(self.events), args[-1]))
+                args = args[:-1]
+            if event == "auth_success" and args and isinstance(args[0], dict) and isinstance(args[0].get("pid"), str):
+                self.pid = args[0]["pid"]
             self.events.append((event, args))
 
         @self.sio.event

@@ -1,0 +1,809 @@
+"""Delivery guarantees (issue 6): event ids, resume with ``since`` on the plain protocol, Socket.IO connection state
+recovery (``pid`` + ``offset``), and no loss and no duplicate when a gateway dies (SIGKILL), drains (SIGTERM) or
+cuts off a slow consumer, or when Redis restarts.
+
+The events are whale alerts published the way producers publish them: ``EventHistory.publishScript`` (taken from
+the Swift source at test time, delivery_support.py) EVALed on the stack's Redis, which gives each event its id
+``<epoch>:<ms>-<seq>``, appends it to ``cd:hist:cd:ev:whale_activity`` and publishes it. The publisher records every
+id; a subscriber's received ids must equal them: same ids, same order, each once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import time
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import ConnectionClosed
+
+from cdstack import HTTP, Proc, Stack, free_port, redis_ping, wait_until
+from delivery_support import (ID_RE, WHALE_CHANNEL, WHALE_EVENT, PlainSubscriber, Publisher, SioSubscriber,
+                              check_exactly_once, hs256_token, parse_id, publish_script)
+from sioclient import SioClient
+from wsclient import Client, open_client
+
+# Gateways for the fault tests: hundreds of connections from 127.0.0.1 within a second or two.
+HIGH_LIMITS = {"GATEWAY_MAX_CONNECTIONS_PER_IP": "100000", "GATEWAY_CONNECTION_RATE_PER_IP": "100000"}
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------------
+
+async def ws_session(url: str, sub: str | None = None) -> Client:
+    client = await open_client(url)
+    reply = await client.auth(hs256_token(sub or f"dlv-{os.urandom(4).hex()}"))
+    assert reply["type"] == "auth_success", reply
+    return client
+
+
+async def run_events(client: Client, run: str, count: int, timeout: float = 5.0) -> list[dict]:
+    """The next ``count`` whale alerts of ``run`` (other messages are skipped)."""
+    out: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while len(out) < count:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"only {len(out)} of {count} events of run {run} within {timeout}s: " \
+                              f"{[m.get('id') for m in out]}; received: {client._summary()}"
+        msg = await client.recv(remaining, f"event {len(out) + 1} of {count}")
+        if msg["type"] == WHALE_EVENT and msg["data"].get("run") == run:
+            assert ID_RE.match(msg.get("id", "")), f"event id: {msg}"
+            assert msg.get("room") == "whale_activity", f"event room: {msg}"
+            out.append(msg)
+    return out
+
+
+async def no_run_events(client: Client, run: str, window: float) -> None:
+    got = [m for m in await client.collect(window) if m["type"] == WHALE_EVENT and m["data"].get("run") == run]
+    assert not got, f"unexpected events of run {run}: {[m['id'] for m in got]}"
+
+
+def assert_position(data: dict, at_least: str | None = None) -> None:
+    """``position`` of a subscription_confirmed: an id; not before ``at_least`` (same epoch)."""
+    position = data.get("position")
+    assert isinstance(position, str) and ID_RE.match(position), \
+        f"subscription_confirmed position is not an id <epoch>:<ms>-<seq>: {data}"
+    if at_least is not None:
+        epoch, ms, seq = parse_id(position)
+        epoch2, ms2, seq2 = parse_id(at_least)
+        assert epoch == epoch2 and (ms, seq) >= (ms2, seq2), f"position {position} is before {at_least}: {data}"
+
+
+async def wait_ready(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = await asyncio.to_thread(lambda: HTTP.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code)
+            if status == 200:
+                return
+        except Exception:  # noqa: BLE001
+            pass
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"gateway on {port} not ready within {timeout}s")
+
+
+def metric(port: int, name: str) -> float:
+    text = HTTP.get(f"http://127.0.0.1:{port}/metrics", timeout=3).text
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name) and (len(line) == len(name) or line[len(name)] in " {"):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def drop_sio_transport(client: SioClient) -> None:
+    """Cuts the Socket.IO client's TCP connection (RST) without a Socket.IO DISCONNECT: a network loss, which the
+    gateway must treat as recoverable (an explicit disconnect ends the session)."""
+    ws = client.sio.eio.ws
+    assert ws is not None and ws._conn is not None and ws._conn.transport is not None, "no websocket transport"
+    ws._conn.transport.abort()
+
+
+async def wait_disconnected(client: SioClient, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while client.disconnects == 0:
+        assert time.monotonic() < deadline, f"Socket.IO client not disconnected within {timeout}s"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def history_exists(stack: Stack) -> None:
+    """One event of another run when nothing was ever published, so that positions exist (an empty history is
+    test_position_on_an_empty_history_is_an_id_usable_as_since's subject, on its own Redis)."""
+    r = stack.redis()
+    try:
+        if r.hget("cd:hist:clock", "epoch") is None:
+            body = json.dumps({"type": WHALE_EVENT, "data": {"run": "warm-up", "token": "BTC", "amountUSD": 1},
+                               "timestamp": int(time.time() * 1000)})
+            r.eval(publish_script(), 0, body, 2000, 300_000, WHALE_CHANNEL)
+    finally:
+        r.close()
+
+
+@pytest.fixture(scope="module")
+def gateway_b(stack: Stack) -> Any:
+    """A second gateway on the same Redis (high connection limits), the survivor of the fault tests."""
+    proc, port = stack.start_gateway("gateway-b", HIGH_LIMITS)
+    yield port
+    proc.stop(5)
+
+
+# ---- ids and plain resume ---------------------------------------------------------------------------------------------
+
+async def test_plain_resume_replays_exactly_the_missed_events_then_live(stack: Stack) -> None:
+    pub = Publisher(stack)
+    try:
+        client = await ws_session(stack.ws_url)
+        try:
+            reply = await client.subscribe("whale_activity")
+            assert reply["type"] == "subscription_confirmed", reply
+            assert_position(reply["data"])
+            seen = await pub.burst(3)
+            got = await run_events(client, pub.run, 3)
+            assert [m["id"] for m in got] == seen, (got, seen)
+            assert [m["data"]["n"] for m in got] == [0, 1, 2]
+            keys = [parse_id(i) for i in seen]
+            assert len({k[0] for k in keys}) == 1 and sorted(keys) == keys and len(set(keys)) == 3, \
+                f"ids are not increasing within one epoch: {seen}"
+        finally:
+            await client.close()
+
+        missed = await pub.burst(5)
+        client = await ws_session(stack.ws_url)
+        try:
+            reply = await client.subscribe("whale_activity", {"since": seen[-1]})
+            assert reply["type"] == "subscription_confirmed", reply
+            data = reply["data"]
+            assert data.get("recovered") is True and data.get("replayed") == 5, f"resume confirmation: {data}"
+            assert_position(data, missed[-1])
+            got = await run_events(client, pub.run, 5)
+            assert [m["id"] for m in got] == missed, f"replayed {[m['id'] for m in got]}, missed {missed}"
+            live = await pub.burst(2)
+            got = await run_events(client, pub.run, 2)
+            assert [m["id"] for m in got] == live
+            await no_run_events(client, pub.run, 0.3)
+        finally:
+            await client.close()
+    finally:
+        await pub.close()
+
+
+async def test_plain_resume_from_the_confirmation_position_before_any_event(stack: Stack) -> None:
+    pub = Publisher(stack)
+    try:
+        client = await ws_session(stack.ws_url)
+        reply = await client.subscribe("whale_activity")
+        await client.close()
+        position = reply["data"].get("position")
+        assert_position(reply["data"])
+        missed = await pub.burst(3)
+        client = await ws_session(stack.ws_url)
+        try:
+            reply = await client.subscribe("whale_activity", {"since": position})
+            assert reply["data"].get("recovered") is True and reply["data"].get("replayed") == 3, reply
+            got = await run_events(client, pub.run, 3)
+            assert [m["id"] for m in got] == missed
+            await no_run_events(client, pub.run, 0.3)
+        finally:
+            await client.close()
+    finally:
+        await pub.close()
+
+
+@pytest.mark.timeout(40)
+async def test_plain_resume_seam_under_a_steady_publisher(stack: Stack) -> None:
+    """Four disconnect/resume cycles while 200 events/s are published: no duplicate and no gap at any seam."""
+    pub = Publisher(stack)
+    sub = PlainSubscriber(pub.run)
+    try:
+        await sub.connect(stack.ws_url)
+        publishing = asyncio.create_task(pub.steady(200, 3.0))
+        for pause in (0.05, 0.2, 0.0, 0.4):
+            await asyncio.sleep(0.3)
+            await sub.close()
+            await asyncio.sleep(pause)
+            data = await sub.connect(stack.ws_url)
+            assert data.get("recovered") is True, f"resume {len(sub.confirmations) - 1}: {data}"
+        await publishing
+        deadline = time.monotonic() + 5
+        while len(sub.ids) < len(pub.ids) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        problem = check_exactly_once("subscriber", sub.ids, pub.ids)
+        assert problem is None, problem
+        assert not sub.errors, sub.errors
+    finally:
+        await sub.close()
+        await pub.close()
+
+
+# ---- resume that cannot recover ------------------------------------------------------------------------------------------
+
+async def test_resume_after_trimmed_history_is_not_recovered_gap(stack: Stack) -> None:
+    pub = Publisher(stack)
+    r = stack.redis()
+    try:
+        client = await ws_session(stack.ws_url)
+        await client.subscribe("whale_activity")
+        await pub.burst(1)
+        since = (await run_events(client, pub.run, 1))[0]["id"]
+        await client.close()
+        # MAXLEN ~ trims whole stream nodes (100 entries by default): 300 appends with maxlen 1 drop the first ones.
+        await pub.burst(300, maxlen=1)
+        _, ms, seq = parse_id(since)
+        first_left = r.xrange(f"cd:hist:{WHALE_CHANNEL}", "-", "+", count=1)
+        assert first_left and first_left[0][0] != f"{ms}-{seq + 1}" and r.xlen(f"cd:hist:{WHALE_CHANNEL}") < 300, \
+            f"precondition: the history should have been trimmed past {since}: first entry {first_left[:1]}"
+
+        client = await ws_session(stack.ws_url)
+        try:
+            reply = await client.subscribe("whale_activity", {"since": since})
+            assert reply["type"] == "subscription_confirmed", reply
+            data = reply["data"]
+            assert data.get("recovered") is False and data.get("reason") == "gap", f"resume past a trim: {data}"
+            assert_position(data, pub.ids[-1])
+            await no_run_events(client, pub.run, 0.5)  # nothing replayed: a partial replay would hide the gap
+            live = await pub.burst(1)
+            assert [m["id"] for m in await run_events(client, pub.run, 1)] == live, "no live events after recovered:false"
+        finally:
+            await client.close()
+    finally:
+        r.close()
+        await pub.close()
+
+
+async def test_resume_with_another_epoch_is_not_recovered_epoch(stack: Stack) -> None:
+    pub = Publisher(stack)
+    try:
+        await pub.burst(1)
+        client = await ws_session(stack.ws_url)
+        try:
+            reply = await client.subscribe("whale_activity", {"since": "zzzz9:1000-1"})
+            assert reply["type"] == "subscription_confirmed", reply
+            data = reply["data"]
+            assert data.get("recovered") is False and data.get("reason") == "epoch", f"resume from another epoch: {data}"
+            assert_position(data, pub.ids[-1])
+            await no_run_events(client, pub.run, 0.3)
+            live = await pub.burst(1)
+            assert [m["id"] for m in await run_events(client, pub.run, 1)] == live
+        finally:
+            await client.close()
+    finally:
+        await pub.close()
+
+
+async def test_resume_over_the_replay_limit_is_not_recovered_limit(stack: Stack) -> None:
+    proc, port = stack.start_gateway("gateway-replay-3", {"GATEWAY_MAX_REPLAY": "3"})
+    pub = Publisher(stack)
+    try:
+        url = f"ws://127.0.0.1:{port}/ws"
+        client = await ws_session(url)
+        reply = await client.subscribe("whale_activity")
+        since = reply["data"]["position"]
+        await client.close()
+        await pub.burst(4)
+        client = await ws_session(url)
+        try:
+            data = (await client.subscribe("whale_activity", {"since": since}))["data"]
+            assert data.get("recovered") is False and data.get("reason") == "limit", f"4 missed, limit 3: {data}"
+            await no_run_events(client, pub.run, 0.3)
+        finally:
+            await client.close()
+        # exactly at the limit: recovered
+        client = await ws_session(url)
+        try:
+            data = (await client.subscribe("whale_activity", {"since": pub.ids[0]}))["data"]
+            assert data.get("recovered") is True and data.get("replayed") == 3, f"3 missed, limit 3: {data}"
+            assert [m["id"] for m in await run_events(client, pub.run, 3)] == pub.ids[1:]
+        finally:
+            await client.close()
+    finally:
+        await pub.close()
+        proc.stop(5)
+
+
+@pytest.mark.parametrize("since", [
+    "nonsense", "abc:12", "abc:1-", "abc:-1", ":1-2", "ABC:1-2", "ab_c:1-2", "abc:1-2-3", "abc:1.5-2", "a" * 33 + ":1-2",
+    "abc:99999999999999999999999-1", 12345, True, ["abc:1-2"], {"id": "abc:1-2"},
+])
+async def test_malformed_since_is_subscription_failed(stack: Stack, since: Any) -> None:
+    pub = Publisher(stack)
+    client = await ws_session(stack.ws_url)
+    try:
+        reply = await client.subscribe("whale_activity", {"since": since})
+        assert reply["type"] == "error" and reply["error"]["code"] == "SUBSCRIPTION_FAILED", \
+            f"since={since!r}: {reply}"
+        await pub.burst(1)
+        await no_run_events(client, pub.run, 0.3)  # not subscribed
+    finally:
+        await client.close()
+        await pub.close()
+
+
+# ---- Socket.IO connection state recovery -------------------------------------------------------------------------------
+
+async def test_socketio_events_carry_their_id_as_last_argument_and_auth_success_a_pid(stack: Stack) -> None:
+    pub = Publisher(stack)
+    sub = SioSubscriber(pub.run)
+    plain = SioClient()
+    try:
+        pid = await sub.connect(stack.gateway_http)
+        assert isinstance(pid, str) and pid, f"auth_success without pid: {sub.pids}"
+        # "offsets": false: one argument per event, as before recovery existed
+        await plain.connect(stack.gateway_http, auth={"token": hs256_token("dlv-no-offsets"), "offsets": False},
+                            transports=["websocket"])
+        await plain.call("subscribe_whale_activity", {})
+        await pub.burst(2)
+        deadline = time.monotonic() + 5
+        while len(sub.received()) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert sub.ids == pub.ids, f"offsets {sub.ids} for ids {pub.ids}; errors {sub.errors}"
+        events = [await plain.event(WHALE_EVENT, 0, where=lambda d: d.get("n") == n) for n in (0, 1)]
+        assert all("id" not in e for e in events), events
+        raw = [args for event, args in plain.events if event == WHALE_EVENT]
+        assert not plain.offsets and all(len(a) == 1 for a in raw), f"offsets: false still sends offsets: {raw}"
+    finally:
+        await sub.close()
+        await plain.close()
+        await pub.close()
+
+
+@pytest.mark.parametrize("where", ["same-gateway", "other-gateway"])
+async def test_socketio_recovery_replays_the_missed_events(stack: Stack, gateway_b: int, where: str) -> None:
+    pub = Publisher(stack)
+    sub = SioSubscriber(pub.run)
+    try:
+        pid = await sub.connect(stack.gateway_http)
+        first = await pub.burst(2)
+        deadline = time.monotonic() + 5
+        while len(sub.received()) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert sub.ids == first
+        assert sub.client is not None
+        drop_sio_transport(sub.client)
+        await wait_disconnected(sub.client)
+        await sub.close()
+        missed = await pub.burst(3)
+
+        url = stack.gateway_http if where == "same-gateway" else f"http://127.0.0.1:{gateway_b}"
+        new_pid = await sub.connect(url, subscribe=False)
+        assert new_pid == pid, f"not recovered: auth_success pid {new_pid}, was {pid} (offset {sub.offset})"
+        live: list[str] = []
+        deadline = time.monotonic() + 5
+        while len(sub.received()) < 5 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert sub.ids == first + missed, f"after recovery: {sub.ids}, published {pub.ids}"
+        live = await pub.burst(2)  # the restored subscription delivers live events
+        deadline = time.monotonic() + 5
+        while len(sub.received()) < 7 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        assert sub.received() == first + missed + live, f"received {sub.ids}, published {pub.ids}"
+        assert not sub.errors, sub.errors
+        confirmations = [e for e, _ in (sub.client.events if sub.client else []) if e == "subscription_confirmed"]
+        assert not confirmations, "a recovered session must not need (or get) a new subscription"
+    finally:
+        await sub.close()
+        await pub.close()
+
+
+@pytest.mark.parametrize("case", ["other-user", "explicit-disconnect", "unknown-pid"])
+async def test_socketio_not_recovered_gets_a_new_pid_and_no_subscriptions(stack: Stack, case: str) -> None:
+    pub = Publisher(stack)
+    sub = SioSubscriber(pub.run)
+    try:
+        pid = await sub.connect(stack.gateway_http)
+        await pub.burst(1)
+        deadline = time.monotonic() + 5
+        while len(sub.received()) < 1 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert sub.client is not None
+        if case == "explicit-disconnect":
+            # socket.io-client's socket.disconnect(): a DISCONNECT packet, then the transport closes. (python-socketio
+            # 5.11 queues its DISCONNECT and closes the websocket at once, so the packet is often never sent.)
+            assert sub.client.sio.eio.ws is not None
+            await sub.client.sio.eio.ws.send_str("41")
+            await asyncio.sleep(0.2)
+            await sub.close()
+        else:
+            drop_sio_transport(sub.client)
+            await wait_disconnected(sub.client)
+            await sub.close()
+        await pub.burst(2)
+        if case == "other-user":
+            sub.sub = f"intruder-{os.urandom(3).hex()}"
+        if case == "unknown-pid":
+            sub.pid = "nosuchpid" + os.urandom(8).hex()
+        new_pid = await sub.connect(stack.gateway_http, subscribe=False)
+        assert isinstance(new_pid, str) and new_pid and new_pid != pid, f"{case}: pid {new_pid} (was {pid}): recovered"
+        await pub.burst(1)
+        await asyncio.sleep(0.5)
+        before = len(sub.ids)
+        assert len(sub.received()) == before, f"{case}: events delivered without a subscription: {sub.ids[before:]}"
+    finally:
+        await sub.close()
+        await pub.close()
+
+
+# ---- an empty history ---------------------------------------------------------------------------------------------------
+
+async def test_position_on_an_empty_history_is_an_id_usable_as_since(stack: Stack) -> None:
+    """A gateway on a Redis where nothing was ever published (a fresh deployment, or the first subscription after
+    Redis lost its data): the confirmation's position must still be the client's starting point."""
+    redis_port = free_port()
+    data = stack.root / f"redis-empty-{redis_port}"
+    data.mkdir()
+    redis_proc = stack.start_extra("redis-empty", [
+        shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--dir", str(data)])
+    gateway: Proc | None = None
+    pub = Publisher(stack, redis_port=redis_port)
+    try:
+        await asyncio.to_thread(wait_until, "redis-empty", lambda: redis_ping(redis_port), 20, [redis_proc])
+        port = free_port()
+        argv = [a if a != stack.redis_url else f"redis://127.0.0.1:{redis_port}" for a in stack.gateway_argv(port)]
+        gateway = stack.start_extra("gateway-empty-history", argv)
+        await wait_ready(port)
+        url = f"ws://127.0.0.1:{port}/ws"
+        client = await ws_session(url)
+        reply = await client.subscribe("whale_activity")
+        await client.close()
+        assert reply["type"] == "subscription_confirmed", reply
+        position = reply["data"].get("position")
+        missed = await pub.burst(2)
+        client = await ws_session(url)
+        try:
+            resumed = await client.subscribe("whale_activity", {"since": position})
+            assert resumed["type"] == "subscription_confirmed" and resumed["data"].get("recovered") is True, \
+                f"subscribe without since on an empty history confirmed {reply['data']}; subscribing again with " \
+                f"since = that position after 2 events were published answered {resumed}"
+            assert [m["id"] for m in await run_events(client, pub.run, 2)] == missed
+        finally:
+            await client.close()
+        assert_position(reply["data"])
+    finally:
+        await pub.close()
+        if gateway is not None:
+            gateway.stop(5)
+        redis_proc.stop(5)
+
+
+# ---- the fault tests (the issue's "Done when") ----------------------------------------------------------------------------
+
+PLAIN_SUBSCRIBERS = 150
+SIO_SUBSCRIBERS = 50
+RATE = 60  # events per second
+SECONDS = 4.0
+
+
+async def _gather_limited(coros: list, limit: int = 40) -> list:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def run(coro: Any) -> Any:
+        async with semaphore:
+            return await coro
+
+    return await asyncio.gather(*(run(c) for c in coros))
+
+
+async def _failover(stack: Stack, gateway_b: int, how: str) -> None:
+    """Subscribers split over gateway A (started here) and B; A dies (SIGKILL) or drains (SIGTERM) mid-stream; A's
+    subscribers resume on B; every subscriber must end with every published event exactly once, in order."""
+    a_proc, a_port = stack.start_gateway(f"gateway-a-{how}", HIGH_LIMITS)
+    a_http, b_http = f"http://127.0.0.1:{a_port}", f"http://127.0.0.1:{gateway_b}"
+    a_ws, b_ws = f"ws://127.0.0.1:{a_port}/ws", f"ws://127.0.0.1:{gateway_b}/ws"
+    pub = Publisher(stack)
+    plains = [PlainSubscriber(pub.run) for _ in range(PLAIN_SUBSCRIBERS)]
+    sios = [SioSubscriber(pub.run) for _ in range(SIO_SUBSCRIBERS)]
+    on_a_plain = plains[: PLAIN_SUBSCRIBERS // 2]
+    on_a_sio = sios[: SIO_SUBSCRIBERS // 2]
+    resumes: list[asyncio.Task] = []
+    try:
+        await _gather_limited([s.connect(a_ws if s in on_a_plain else b_ws) for s in plains]
+                              + [s.connect(a_http if s in on_a_sio else b_http) for s in sios])
+        first_pids = {id(s): s.pid for s in on_a_sio}
+
+        async def resume_plain(s: PlainSubscriber) -> None:
+            await s.closed.wait()
+            await s.connect(b_ws)
+
+        async def resume_sio(s: SioSubscriber) -> None:
+            assert s.client is not None
+            while s.client.disconnects == 0:
+                await asyncio.sleep(0.02)
+            await s.close()
+            await s.connect(b_http, subscribe=False)
+
+        resumes = [asyncio.create_task(resume_plain(s)) for s in on_a_plain] + \
+                  [asyncio.create_task(resume_sio(s)) for s in on_a_sio]
+        publishing = asyncio.create_task(pub.steady(RATE, SECONDS))
+        await asyncio.sleep(SECONDS * 0.4)
+        killed_after = len(pub.ids)
+        a_proc.signal(signal.SIGKILL if how == "sigkill" else signal.SIGTERM)
+        await publishing
+        done, pending = await asyncio.wait(resumes, timeout=15)
+        assert not pending, f"{len(pending)} subscribers of gateway A did not resume on B within 15 s"
+        for task in done:
+            task.result()
+        expected = pub.ids
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if all(len(s.ids) >= len(expected) for s in plains) and all(len(s.received()) >= len(expected) for s in sios):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)  # duplicates after the last event would show now
+
+        problems = [p for p in (check_exactly_once(f"plain {i} ({'A' if s in on_a_plain else 'B'})", s.ids, expected)
+                                for i, s in enumerate(plains)) if p]
+        problems += [p for p in (check_exactly_once(f"sio {i} ({'A' if s in on_a_sio else 'B'})", s.received(), expected)
+                                 for i, s in enumerate(sios)) if p]
+        not_recovered = [c for s in on_a_plain for c in s.confirmations[1:] if c.get("recovered") is not True]
+        new_pids = [s.pids for s in on_a_sio if s.pids[-1] != first_pids[id(s)]]
+        errors = [e for s in [*plains, *sios] for e in s.errors]
+        summary = (f"{how}: {len(expected)} events published ({killed_after} before the signal), "
+                   f"{len(problems)} of {len(plains) + len(sios)} subscribers wrong")
+        assert not problems, summary + ":\n" + "\n".join(problems[:20])
+        # the scenario happened: events before and after the signal, A's subscribers got some from A and resumed once
+        assert killed_after >= RATE * SECONDS * 0.2 and len(expected) - killed_after >= RATE * SECONDS * 0.2, summary
+        moved = [s for s in [*on_a_plain, *on_a_sio] if len(s.marks) == 2 and 0 < s.marks[1] < len(expected)]
+        assert len(moved) == len(on_a_plain) + len(on_a_sio), \
+            f"{summary}; A's subscribers (events before their resume): {[s.marks for s in [*on_a_plain, *on_a_sio]][:10]}"
+        assert not not_recovered, f"{summary}; plain resumes not recovered: {not_recovered[:5]}"
+        assert not new_pids, f"{summary}; Socket.IO sessions not recovered (new pid): {new_pids[:5]}"
+        assert not errors, errors[:5]
+        if how == "sigterm":
+            codes = sorted({c for s in on_a_plain for c in s.close_codes})
+            assert codes == [1001], f"close codes of a draining gateway: {codes}"
+            status = await asyncio.to_thread(a_proc.wait, 15)
+            assert status == 0, f"gateway A exit status after SIGTERM: {status}"
+    finally:
+        for task in resumes:
+            task.cancel()
+        await _gather_limited([s.close() for s in plains] + [s.close() for s in sios])
+        await pub.close()
+        a_proc.stop(5)
+
+
+@pytest.mark.timeout(90)
+async def test_fault_gateway_sigkill_subscribers_resume_on_the_other_gateway(stack: Stack, gateway_b: int) -> None:
+    await _failover(stack, gateway_b, "sigkill")
+
+
+@pytest.mark.timeout(90)
+async def test_fault_gateway_sigterm_drain_subscribers_resume_on_the_other_gateway(stack: Stack, gateway_b: int) -> None:
+    await _failover(stack, gateway_b, "sigterm")
+
+
+@pytest.mark.timeout(60)
+async def test_fault_slow_consumer_is_cut_off_and_resumes_with_everything(stack: Stack) -> None:
+    """A client that stops reading on a gateway with a 64 KiB outbound limit is closed (3008, or cut off at the TCP
+    level when not even the close frame gets through: docs/protocol.md) while a reading client on the same gateway
+    is not; the slow one reconnects with since = the last id it read and ends with every event exactly once."""
+    limit = 65536
+    proc, port = stack.start_gateway("gateway-slow", {"GATEWAY_MAX_OUTBOUND_BYTES": str(limit)})
+    url = f"ws://127.0.0.1:{port}/ws"
+    pub = Publisher(stack, pad=16 * 1024)
+    fast = PlainSubscriber(pub.run)
+    slow: Client | None = None
+    try:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        # max_queue=1: websockets stops reading the socket as soon as one message waits for recv()
+        ws = await ws_connect(url, sock=sock, max_queue=1, max_size=None, ping_interval=None, compression=None,
+                              open_timeout=10, close_timeout=3)
+        slow = Client(ws)
+        reply = await slow.auth(hs256_token("dlv-slow"))
+        assert reply["type"] == "auth_success", reply
+        reply = await slow.subscribe("whale_activity")
+        assert reply["type"] == "subscription_confirmed", reply
+        since = reply["data"]["position"]
+        await fast.connect(url)
+        cut_before = metric(port, "coindaily_gateway_slow_consumer_disconnects_total")
+
+        # publish big events (200/s) until the gateway gives up on the slow client (or 1000 events: 16 MiB)
+        cut = False
+        while len(pub.ids) < 1000 and not cut:
+            await pub.burst(20)
+            await asyncio.sleep(0.1)
+            cut = await asyncio.to_thread(metric, port, "coindaily_gateway_slow_consumer_disconnects_total") > cut_before
+        assert cut, f"the non-reading client was not closed as a slow consumer after {len(pub.ids)} events of 16 KiB"
+        await pub.burst(10)  # after the cut
+
+        # the slow client reads what reached it, then the end of the connection
+        got: list[str] = []
+        code: int | None = None
+        try:
+            while True:
+                raw = await asyncio.wait_for(ws.recv(), 5)
+                msg = json.loads(raw)
+                if msg.get("type") == WHALE_EVENT and msg["data"].get("run") == pub.run:
+                    got.append(msg["id"])
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd is not None else None
+        assert code in (3008, None), f"slow consumer close code {code} (expected 3008, or no close frame)"
+        assert got == pub.ids[: len(got)], f"before the cut: {len(got)} events, not a prefix of the published ones"
+
+        # resume: everything after the last event read, then live
+        resumed = PlainSubscriber(pub.run, sub="dlv-slow")
+        resumed.ids = list(got)
+        resumed.since = got[-1] if got else since
+        data = await resumed.connect(url)
+        assert data.get("recovered") is True, f"resume of the slow consumer: {data}"
+        await pub.burst(5)
+        deadline = time.monotonic() + 10
+        while len(resumed.ids) < len(pub.ids) and not resumed.closed.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        problem = check_exactly_once("resumed slow consumer", resumed.ids, pub.ids)
+        assert problem is None and not resumed.close_codes, \
+            f"{problem}; replayed {data.get('replayed')} events of 16 KiB with a {limit} B outbound limit; " \
+            f"closed: {resumed.close_codes}"
+        await resumed.close()
+
+        # the reading client on the same gateway was never cut off and has everything
+        deadline = time.monotonic() + 10
+        while len(fast.ids) < len(pub.ids) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert not fast.close_codes, f"the reading client was closed: {fast.close_codes}"
+        problem = check_exactly_once("reading client", fast.ids, pub.ids)
+        assert problem is None, problem
+    finally:
+        if slow is not None:
+            try:
+                await asyncio.wait_for(slow.ws.close(), 3)
+            except Exception:  # noqa: BLE001
+                pass
+        await fast.close()
+        await pub.close()
+        proc.stop(5)
+
+
+async def test_resume_replay_larger_than_the_outbound_limit_reaches_a_reading_client(stack: Stack) -> None:
+    """A client that reads as fast as it can resumes after missing 12 events of 16 KiB (192 KiB) on a gateway with a
+    64 KiB outbound limit: the replay must reach it whole, without a slow-consumer close (3008) for a burst the
+    gateway itself wrote at once. (With the default 1 MiB limit the same happens to a resume over ~1 MiB.)"""
+    limit = 65536
+    proc, port = stack.start_gateway("gateway-replay-burst", {"GATEWAY_MAX_OUTBOUND_BYTES": str(limit)})
+    url = f"ws://127.0.0.1:{port}/ws"
+    pub = Publisher(stack, pad=16 * 1024)
+    sub = PlainSubscriber(pub.run)
+    try:
+        await sub.connect(url)
+        await sub.close()
+        await pub.burst(12)
+        closes_before = len(sub.close_codes)
+        data = await sub.connect(url)
+        assert data.get("recovered") is True and data.get("replayed") == 12, data
+        deadline = time.monotonic() + 5
+        while len(sub.ids) < 12 and not sub.closed.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        live = await pub.burst(2)
+        deadline = time.monotonic() + 5
+        while len(sub.ids) < 14 and not sub.closed.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        assert not sub.close_codes[closes_before:], \
+            f"a reading client was closed ({sub.close_codes[closes_before:]}) after a resume replaying 12 events of 16 KiB with a " \
+            f"{limit} B outbound limit; it had received {len(sub.ids)} of {len(pub.ids)} (live after the replay: {live})"
+        problem = check_exactly_once("resumed client", sub.ids, pub.ids)
+        assert problem is None, problem
+    finally:
+        await sub.close()
+        await pub.close()
+        proc.stop(5)
+
+
+# ---- Redis restarts (disruptive: they run after every other test) --------------------------------------------------------
+
+async def _wait_ids(subs: list[PlainSubscriber], count: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(len(s.ids) >= count or s.closed.is_set() for s in subs):
+            return
+        await asyncio.sleep(0.05)
+
+
+async def _restart_redis(stack: Stack, keep_data: bool) -> None:
+    data_dir = None
+    if keep_data:
+        r = stack.redis()
+        try:
+            assert r.save(), "redis SAVE failed"
+        finally:
+            r.close()
+        data_dir = stack.redis_data_dir()
+        assert (data_dir / "dump.rdb").is_file(), f"no dump.rdb in {data_dir}"
+    stack.kill_redis()
+    await asyncio.sleep(0.5)
+    stack.start_redis(data_dir)  # on this (the main) thread: see cdstack._die_with_parent
+    assert redis_ping(stack.redis_port)
+    await wait_ready(stack.gateway_port, 45)
+
+
+async def _events_then_one_leaves(stack: Stack, pub: Publisher, stay: PlainSubscriber, gone: PlainSubscriber,
+                                  missed: int) -> None:
+    """Both subscribe and get 3 events; ``gone`` disconnects and misses ``missed`` more, which ``stay`` gets."""
+    await stay.connect(stack.ws_url)
+    await gone.connect(stack.ws_url)
+    await pub.burst(3)
+    await _wait_ids([stay, gone], 3)
+    await gone.close()
+    await pub.burst(missed)
+    await _wait_ids([stay], 3 + missed)
+
+
+@pytest.mark.disruptive
+@pytest.mark.timeout(90)
+async def test_redis_restart_with_persistence_resume_recovers(stack: Stack) -> None:
+    pub = Publisher(stack)
+    stay = PlainSubscriber(pub.run)  # connected through the restart
+    gone = PlainSubscriber(pub.run)  # disconnected before it, resumes after it
+    try:
+        await _events_then_one_leaves(stack, pub, stay, gone, 3)
+        ids_before = list(pub.ids)
+        await pub.close()
+
+        await _restart_redis(stack, keep_data=True)
+
+        pub = Publisher(stack, run=pub.run)
+        pub.ids = ids_before
+        data = await gone.connect(stack.ws_url)
+        assert data.get("recovered") is True and data.get("replayed") == 3, \
+            f"resume after a Redis restart from its saved data: {data}"
+        assert_position(data, ids_before[-1])
+        await pub.burst(3)
+        await _wait_ids([stay, gone], len(pub.ids))
+        await asyncio.sleep(0.2)
+        for name, sub in (("resumed", gone), ("connected through the restart", stay)):
+            problem = check_exactly_once(name, sub.ids, pub.ids)
+            assert problem is None, f"{problem}; close codes {sub.close_codes}"
+        assert not stay.close_codes, f"the connection that stayed was closed: {stay.close_codes}"
+    finally:
+        await stay.close()
+        await gone.close()
+        await pub.close()
+
+
+@pytest.mark.disruptive
+@pytest.mark.timeout(90)
+async def test_redis_restart_without_persistence_is_not_recovered_epoch(stack: Stack) -> None:
+    """The history is gone with Redis' data: a resume says so (recovered: false, reason epoch) and a connection that
+    was subscribed meanwhile is closed with 3010 so that it resumes the same way: never a silent loss."""
+    pub = Publisher(stack)
+    stay = PlainSubscriber(pub.run)
+    gone = PlainSubscriber(pub.run)
+    try:
+        await _events_then_one_leaves(stack, pub, stay, gone, 2)
+        old_epoch = parse_id(pub.ids[-1])[0]
+        await pub.close()
+
+        await _restart_redis(stack, keep_data=False)
+
+        pub = Publisher(stack, run=pub.run)
+        try:
+            await asyncio.wait_for(stay.closed.wait(), 15)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"the connection subscribed through an empty Redis restart was not closed; "
+                                 f"it received {len(stay.ids)} events") from None
+        assert stay.close_codes == [3010], f"close code after the history was lost: {stay.close_codes}"
+        new = await pub.burst(2)
+        assert parse_id(new[0])[0] != old_epoch, f"the epoch did not change with Redis' data: {new[0]}"
+        for name, sub in (("disconnected before the restart", gone), ("closed with 3010", stay)):
+            since = sub.since
+            data = await sub.connect(stack.ws_url)
+            assert data.get("recovered") is False and data.get("reason") == "epoch", \
+                f"{name}: resume with since={since} after an empty Redis restart: {data}"
+            assert_position(data, new[-1])
+        live = await pub.burst(1)
+        await _wait_ids([stay, gone], 6)
+        assert stay.ids[-1:] == live and gone.ids[-1:] == live, (stay.ids[-2:], gone.ids[-2:], live)
+    finally:
+        await stay.close()
+        await gone.close()
+        await pub.close()
