@@ -374,8 +374,17 @@ let package = Package(
         .testTarget(
             name: "CoinDailyAuthTests",
             dependencies: [
-                "CoinDailyAuthCore",
+                "CoinDailyAuthCore", "CoinDailyAuthService", "CoinDailyService", "CoinDailyRedis", "CoinDailyProtocol",
+                "CoinDailyTestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
             .testTarget(

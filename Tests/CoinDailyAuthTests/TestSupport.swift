@@ -1,5 +1,6 @@
 import CoinDailyAuthCore
 import Foundation
+import Crypto
 import JWTKit
 import Testing
 
@@ -58,4 +59,9 @@ func parts(_ token: String) -> [String] { token.split(separator: ".", omittingEm
 func payloadObject(_ token: String) throws -> [String: Any] {
     let data = try #require(Base64URL.decode(Substring(parts(token)[1])))
     return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+}
+
+/// SHA-256 of a text, lowercase hex (how refresh tokens are stored).
+func sha256Hex(_ text: String) -> String {
+    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
 }
