@@ -192,12 +192,8 @@ final class ClientSession {
             hold(event)
             return false
         }
-        if let id = event.id {
-            // Already replayed, or known to the client from before its resume.
-            if id.position <= kindStates[index].watermark { return false }
-            kindStates[index].position = id.position
-            if epoch != id.epoch { epoch = id.epoch }
-        }
+        // Skipped when already replayed, or known to the client from before its resume.
+        guard advance(event) else { return false }
         return transport?.writeEvent(event) ?? false
     }
 
@@ -418,8 +414,7 @@ final class ClientSession {
         }
         resume(kind, since: parameters.since) { outcome, replay in
             self.confirm(kind, parameters, outcome: outcome, id: id)
-            self.write(replay)
-            self.release(1 << kind.index)
+            self.write(replay) { self.release(1 << kind.index) }
         }
     }
 
@@ -598,34 +593,52 @@ final class ClientSession {
         }
     }
 
-    /// Writes replayed events (already filtered and ordered) and flushes.
-    private func write(_ replay: [OutboundEvent]) {
-        guard !isClosed, !replay.isEmpty else { return }
-        for event in replay {
-            if transport?.writeEvent(event) != true { break }
+    /// Writes replayed events (already filtered and ordered), then calls `then` (paced by the transport).
+    private func write(_ replay: [OutboundEvent], then: @escaping () -> Void) {
+        guard !isClosed, let transport, !replay.isEmpty else {
+            then()
+            return
         }
         context.metrics.messagesOut.increment(by: replay.count)
+        transport.writeReplay(replay) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            then()
+        }
     }
 
-    /// Stops holding the kinds in `kinds` (bits) and delivers their held live events in arrival order
-    /// (skipping those the replay already covered), then flushes.
+    /// Delivers the held live events of the kinds in `kinds` (bits) in arrival order — skipping those the
+    /// replay already covered, paced like the replay — and stops holding them once none is left.
     private func release(_ kinds: UInt16) {
         guard !isClosed else { return }
-        holding &= ~kinds
+        var ready: [OutboundEvent] = []
         if !held.isEmpty {
             var keep: [OutboundEvent] = []
-            let events = held
-            held.removeAll()
-            for event in events {
-                if kinds & (1 << event.kind.index) != 0 {
-                    _ = enqueue(event)
-                } else {
+            for event in held {
+                if kinds & (1 << event.kind.index) == 0 {
                     keep.append(event)
+                } else if advance(event) {
+                    ready.append(event)
                 }
             }
             held = keep
         }
-        transport?.flush()
+        guard !ready.isEmpty else {
+            holding &= ~kinds
+            transport?.flush()
+            return
+        }
+        // More may be held while these are written: go round until nothing is left.
+        write(ready) { self.release(kinds) }
+    }
+
+    /// Whether a live event is new to the client (above its kind's watermark); records its position.
+    private func advance(_ event: OutboundEvent) -> Bool {
+        guard let id = event.id else { return true }
+        let index = event.kind.index
+        if id.position <= kindStates[index].watermark { return false }
+        kindStates[index].position = id.position
+        if epoch != id.epoch { epoch = id.epoch }
+        return true
     }
 
     /// The gateway lost its Redis subscription: hold every subscription's live events until ``resync()``.
@@ -650,8 +663,7 @@ final class ClientSession {
                     self.close(code: CloseCode.insufficientState, reason: "insufficient state")
                     return
                 }
-                self.write(replay)
-                self.release(1 << kind.index)
+                self.write(replay) { self.release(1 << kind.index) }
             }
         }
     }
@@ -717,8 +729,7 @@ final class ClientSession {
                 if complete {
                     replay.sort { $0.position < $1.position }
                     then(true) {
-                        self.write(replay)
-                        self.release(kinds)
+                        self.write(replay) { self.release(kinds) }
                     }
                 } else {
                     for (kind, _) in pending { self.removeKind(kind) }

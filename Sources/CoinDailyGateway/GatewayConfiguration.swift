@@ -42,6 +42,9 @@ public struct GatewayConfiguration: Sendable {
     public var keyRefreshInterval: Duration
     /// Engine.IO / Socket.IO settings (heartbeat, payload limit, connect timeout).
     public var engineIO: EngineIOSettings
+    /// How long a connection may stay over ``maxOutboundBytes`` (its client reading too slowly) before it is
+    /// closed as a slow consumer (3008); at twice the limit it is closed at once (default 2 s; 0: at once).
+    public var slowConsumerGrace: Duration = .seconds(2)
     /// Abuse limits, origins and proxies.
     public var security = SecuritySettings()
     /// Resume and Socket.IO connection state recovery.

@@ -139,13 +139,48 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !replays.isEmpty, !closing {
+            // A replay in progress fills the buffer on purpose: pause it until the client has read.
+            if context.channel.isWritable {
+                replayStall?.cancel()
+                replayStall = nil
+                pumpReplay()
+            } else if replayStall == nil {
+                replayStall = context.eventLoop.scheduleTask(in: .seconds(10)) { [weak self] in
+                    self?.closeSlow()
+                }
+            }
+            context.fireChannelWritabilityChanged()
+            return
+        }
         if !context.channel.isWritable, !closing {
-            gateway.metrics.slowConsumers.increment()
-            gateway.logger.info(
-                "closing slow consumer", metadata: ["connection.id": "\(connectionID)", "limit": "\(gateway.configuration.maxOutboundBytes)"])
-            close(code: CloseCode.slowConsumer, reason: "slow")
+            // Over the limit: the client gets the grace period to catch up (a burst, or the end of a replay
+            // that filled the socket), not more; at twice the limit ``writeEvent(_:)`` cuts it off at once.
+            let grace = gateway.configuration.slowConsumerGrace
+            if grace == .zero {
+                closeSlow()
+            } else if slowTimer == nil {
+                slowTimer = context.eventLoop.scheduleTask(in: .milliseconds(grace.milliseconds)) { [weak self] in
+                    self?.slowTimer = nil
+                    self?.closeSlow()
+                }
+            }
+        } else if context.channel.isWritable {
+            slowTimer?.cancel()
+            slowTimer = nil
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// Pending while the outbound buffer is over the limit (see ``channelWritabilityChanged(context:)``).
+    private var slowTimer: Scheduled<Void>?
+
+    private func closeSlow() {
+        guard !closing else { return }
+        gateway.metrics.slowConsumers.increment()
+        gateway.logger.info(
+            "closing slow consumer", metadata: ["connection.id": "\(connectionID)", "limit": "\(gateway.configuration.maxOutboundBytes)"])
+        close(code: CloseCode.slowConsumer, reason: "slow")
     }
 
     // MARK: SessionTransport
@@ -166,6 +201,12 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     func writeEvent(_ event: OutboundEvent) -> Bool {
         guard !closing, let context else { return false }
+        if slowTimer != nil, let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
+            buffered > 2 * gateway.configuration.maxOutboundBytes
+        {
+            closeSlow()
+            return false
+        }
         let frame = event.plainFrame
         if var accumulated = pending {
             pending = nil  // keep the buffer uniquely referenced while appending
@@ -196,6 +237,34 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         guard let frames = pending else { return }
         pending = nil
         writeContext.write(wrapOutboundOut(frames), promise: nil)
+    }
+
+    /// Replays waiting to be written, in order, each with its completion.
+    private var replays: [(events: ArraySlice<OutboundEvent>, completion: () -> Void)] = []
+    private var replayStall: Scheduled<Void>?
+
+    func writeReplay(_ events: [OutboundEvent], completion: @escaping () -> Void) {
+        replays.append((events[...], completion))
+        if replays.count == 1 { pumpReplay() }
+    }
+
+    /// Writes replayed frames while the channel is writable; continues when it is writable again.
+    private func pumpReplay() {
+        guard let context, let writeContext else { return }
+        while !replays.isEmpty, !closing {
+            while let event = replays[0].events.first {
+                guard context.channel.isWritable else {
+                    writeContext.flush()
+                    return
+                }
+                replays[0].events.removeFirst()
+                writeRaw(event.plainFrame, flush: false)
+            }
+            let done = replays.removeFirst()
+            flush()
+            writeContext.flush()
+            done.completion()
+        }
     }
 
     func sendKeepAlive() {

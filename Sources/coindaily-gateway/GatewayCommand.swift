@@ -31,6 +31,8 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxFrameBytes: Int = Env.int("GATEWAY_MAX_FRAME_BYTES", 1_048_576)
     @Option(help: "Outbound buffer per connection before it is cut off as slow, 3008 (GATEWAY_MAX_OUTBOUND_BYTES).")
     var maxOutboundBytes: Int = Env.int("GATEWAY_MAX_OUTBOUND_BYTES", 1_048_576)
+    @Option(help: "Time a connection may stay over --max-outbound-bytes before it is closed as slow, ms; at twice the limit at once (GATEWAY_SLOW_CONSUMER_GRACE_MS).")
+    var slowConsumerGraceMs: Int = Env.int("GATEWAY_SLOW_CONSUMER_GRACE_MS", 2000)
     @Option(help: "Flush each event loop's connections at most once per this interval, ms; 0 = after every Redis batch (GATEWAY_FLUSH_INTERVAL_MS).")
     var flushIntervalMs: Int = Env.int("GATEWAY_FLUSH_INTERVAL_MS", 30)
     @Option(help: "Most Redis channels one connection may hold (GATEWAY_MAX_CHANNELS_PER_CONNECTION).")
@@ -99,6 +101,7 @@ struct GatewayCommand: AsyncParsableCommand {
                 pingInterval: .milliseconds(eioPingIntervalMs), pingTimeout: .milliseconds(eioPingTimeoutMs),
                 maxPayload: eioMaxPayload, connectTimeout: .milliseconds(sioConnectTimeoutMs),
                 maxBufferedBytes: maxOutboundBytes))
+        configuration.slowConsumerGrace = .milliseconds(slowConsumerGraceMs)
         configuration.security = security.settings
         configuration.delivery = delivery.settings
         configuration.tls = security.tls

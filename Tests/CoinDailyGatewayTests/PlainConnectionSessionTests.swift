@@ -84,11 +84,30 @@ struct PlainConnectionSessionTests {
         _ = try await channel.nextText()
         channel.isWritable = false
         channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try await channel.drainFrames().isEmpty, "closed before the grace period")
+        await harness.loop.advanceTime(by: .milliseconds(harness.context.configuration.slowConsumerGrace.milliseconds))
         let frames = try await channel.drainFrames()
         #expect(frames.map(\.opcode) == [0x8])
         #expect(frames.first?.close?.code == 3008)
         #expect(frames.first?.close?.reason == "slow")
         #expect(harness.registry.channels == [])
+        try await harness.shutdown()
+    }
+
+    @Test("a connection writable again within the grace period is kept")
+    func slowConsumerCatchesUp() async throws {
+        let harness = try await GatewayHarness.make()
+        let channel = try await PlainConnectionFanOutTests.connected(harness)
+        try await channel.send(#"{"type":"subscribe_market_sentiment","data":{"tokens":["BTC"]}}"#)
+        _ = try await channel.nextText()
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        await harness.loop.advanceTime(by: .milliseconds(harness.context.configuration.slowConsumerGrace.milliseconds / 2))
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        await harness.loop.advanceTime(by: .seconds(10))
+        #expect(try await channel.drainFrames().isEmpty)
+        #expect(harness.registry.channels == ["cd:ev:market_sentiment:BTC"])
         try await harness.shutdown()
     }
 
@@ -115,7 +134,7 @@ struct BroadcasterTests {
         _ = try await channel.nextText()
 
         let announced = Atomic<Int>(0)
-        let broadcaster = Broadcaster(hubs: [harness.hub], metrics: harness.context.metrics) {
+        let broadcaster = Broadcaster(hubs: [harness.hub], metrics: harness.context.metrics, revocations: harness.context.revocations) {
             announced.add(1, ordering: .relaxed)
         }
         let payload = ByteBuffer(
