@@ -65,7 +65,9 @@ wait_http "http://127.0.0.1:$auth_port/healthz"
 for run in $(seq 1 "$RUNS"); do
   gateway_port=$(free_port)
   # shellcheck disable=SC2086  # GATEWAY_FLAGS is a word list on purpose
-  "$bin/coindaily-gateway" --host 127.0.0.1 --port "$gateway_port" --log-level warning $GATEWAY_FLAGS \
+  # The benchmark opens C connections from one address at once: lift the per-IP limits for it.
+  "$bin/coindaily-gateway" --host 127.0.0.1 --port "$gateway_port" --log-level warning \
+    --max-connections-per-ip 1000000 --connection-rate-per-ip 1000000 --max-connections-per-user 1000000 $GATEWAY_FLAGS \
     >"$work/gateway.log" 2>&1 &
   gateway_pid=$!
   wait_http "http://127.0.0.1:$gateway_port/readyz"

@@ -221,7 +221,10 @@ for i in "${!gateway_ports[@]}"; do
     name=gateway-$((i + 1)) port_var=GATEWAY_BASE_PORT
   fi
   require_free_port "$port" "$name" "$port_var"
-  start 3 "$name" "$BIN/coindaily-gateway" --port "$port" --redis-url "$REDIS_URL"
+  # Browsers on this machine only; behind the local HAProxy, its X-Forwarded-For is believed.
+  start 3 "$name" "$BIN/coindaily-gateway" --port "$port" --redis-url "$REDIS_URL" \
+    --allowed-origins "${GATEWAY_ALLOWED_ORIGINS:-http://localhost:*,http://127.0.0.1:*,https://localhost:*}" \
+    --trusted-proxies "${GATEWAY_TRUSTED_PROXIES:-127.0.0.1,::1}"
   wait_http "$name" "http://127.0.0.1:$port/readyz" "$(last_pid)"
 done
 
