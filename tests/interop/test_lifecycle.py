@@ -4,13 +4,18 @@ under the running stack."""
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import signal
 import time
 
 import pytest
 
 from cdstack import HTTP, Stack, binary, bullish_batch, free_port, now_ms, redis_ping, signal_item, wait_until
-from wsclient import assert_sentiment_data, connected, keepalive, session
+from wsclient import assert_sentiment_data, connected, keepalive
+
+# An event id (issue 6): <epoch>:<ms>-<seq>, the epoch of [0-9a-z].
+EVENT_ID_RE = re.compile(r"^[0-9a-z]+:\d+-\d+$")
 
 
 def _status(url: str) -> int | None:
@@ -90,8 +95,16 @@ def test_service_exits_cleanly_on_sigterm(stack: Stack, service: str) -> None:
 @pytest.mark.disruptive
 @pytest.mark.timeout(180)
 async def test_redis_restart_gateway_and_producer_recover(stack: Stack) -> None:
+    """Redis restarts EMPTY under the running stack. The history is lost with it, so (issue 6) the gateway closes
+    the subscribed plain connection with 3010 ("insufficient state": reconnect and resume) rather than carry on
+    with a silent gap; the client reconnects, resumes with ``since`` = the last id it got and is told
+    ``recovered: false, reason: "epoch"``; then it gets updates again, from the new epoch."""
     readyz = f"{stack.gateway_http}/readyz"
-    async with session(stack) as client, keepalive(client):
+    sub = f"redis-restart-{os.urandom(4).hex()}"
+    token = stack.mint(sub, ["user"])  # minted first: the auth timeout is short; reused by the reconnect
+    async with connected(stack.ws_url) as client, keepalive(client):
+        reply = await client.auth(token)
+        assert reply["type"] == "auth_success", reply
         reply = await client.subscribe("market_sentiment", {"tokens": ["BTC"]})
         assert reply["type"] == "subscription_confirmed", reply
         stack.ingest_ok(bullish_batch("BTC"))
@@ -104,7 +117,7 @@ async def test_redis_restart_gateway_and_producer_recover(stack: Stack) -> None:
         await _wait_status(readyz, 503, 15)
         assert stack.procs["gateway"].alive() and stack.procs["sentiment"].alive() and stack.procs["auth"].alive()
         await asyncio.sleep(0.5)
-        await client.collect(1.0)  # drop anything sent before the outage
+        await client.collect(1.0)  # drop anything sent before the outage (kept in client.received)
 
         # -- Redis is back on the same port (empty: nothing was persisted).
         # On this thread: a child started from a worker thread would die with that thread (PDEATHSIG).
@@ -112,7 +125,32 @@ async def test_redis_restart_gateway_and_producer_recover(stack: Stack) -> None:
         assert redis_ping(stack.redis_port)
         await _wait_status(readyz, 200, 45)
 
-        # The old, still-subscribed connection gets updates again.
+        # The old, still-subscribed connection cannot be resumed from the lost history: closed with 3010.
+        code = await client.closed(timeout=30)
+        assert code == 3010, f"close code of a subscribed connection after an empty Redis restart: {code}"
+        ids = [m.get("id") for m in client.received
+               if m["type"] == "market_sentiment_update" and m["data"].get("token") == "BTC"]
+        assert ids and all(isinstance(i, str) and EVENT_ID_RE.match(i) for i in ids), \
+            f"BTC updates without an event id <epoch>:<ms>-<seq>: {ids}"
+        last_id = ids[-1]
+        old_epoch = last_id.split(":", 1)[0]
+
+    # -- The client reconnects (same token) and resumes from the last id it got: not recovered, reason epoch.
+    async with connected(stack.ws_url) as client, keepalive(client):
+        reply = await client.auth(token)
+        assert reply["type"] == "auth_success", f"reconnect after the Redis restart: {reply}"
+        reply = await client.subscribe("market_sentiment", {"tokens": ["BTC"], "since": last_id})
+        assert reply["type"] == "subscription_confirmed", f"resume with since={last_id}: {reply}"
+        data = reply["data"]
+        assert data.get("recovered") is False and data.get("reason") == "epoch", \
+            f"resume with since={last_id} after an empty Redis restart: {data}"
+        assert data.get("channel") == "market_sentiment" and data.get("tokens") == ["BTC"], data
+        position = data.get("position")
+        assert isinstance(position, str) and EVENT_ID_RE.match(position), f"position is not an event id: {data}"
+        new_epoch = position.split(":", 1)[0]
+        assert new_epoch != old_epoch, f"the epoch did not change with Redis' data: {position} (last id {last_id})"
+
+        # ... and gets updates again, from the new epoch.
         deadline = time.monotonic() + 45
         while True:
             try:
@@ -124,8 +162,12 @@ async def test_redis_restart_gateway_and_producer_recover(stack: Stack) -> None:
             if updates:
                 assert updates[-1]["timestamp"] >= killed_at, updates[-1]
                 assert_sentiment_data(updates[-1]["data"], "BTC")
+                update_id = updates[-1].get("id")
+                assert isinstance(update_id, str) and EVENT_ID_RE.match(update_id), updates[-1]
+                assert update_id.split(":", 1)[0] == new_epoch, \
+                    f"update {update_id} is not of the epoch of the resume's position {position}"
                 break
-            assert time.monotonic() < deadline, "no BTC update on the old connection within 45 s of Redis' return"
+            assert time.monotonic() < deadline, "no BTC update on the resumed connection within 45 s of Redis' return"
 
     # A new connection, with a token minted after the restart, authenticates, and the producer's stream
     # consumer works again (SOL: no test has ingested it, so any SOL update comes from this XADD).

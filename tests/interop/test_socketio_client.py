@@ -35,7 +35,7 @@ import socketio
 import jwtutil
 from cdstack import AUTH_TIMEOUT_MS, JWT_SECRET, Stack, bullish_batch
 from conformance_support import Ws, open_ws
-from sioclient import SioClient, check_envelope, check_error_event, check_timestamp, sio_connected
+from sioclient import OFFSET_RE, SioClient, check_envelope, check_error_event, check_timestamp, sio_connected
 from wsclient import assert_sentiment_data, now_ms, session
 
 TRANSPORTS = {
@@ -71,13 +71,36 @@ def new_user() -> str:
     return f"sio-{time.monotonic_ns() % 10**9}"
 
 
+def check_confirmation(data: object, expected: dict) -> None:
+    """A ``subscription_confirmed``'s data (no ``since``): exactly ``expected`` plus ``position``, the history
+    position an event id ``<epoch>:<ms>-<seq>`` (issue 6)."""
+    assert isinstance(data, dict), f"subscription_confirmed data is not an object: {data!r}"
+    position = data.get("position")
+    assert isinstance(position, str) and OFFSET_RE.match(position), \
+        f"subscription_confirmed position is not an id <epoch>:<ms>-<seq>: {data}"
+    assert {k: v for k, v in data.items() if k != "position"} == expected, data
+
+
+def check_pid(data: object, what: str) -> str:
+    """``pid`` (Socket.IO's private session id, issue 6) in ``data``: a non-empty string."""
+    assert isinstance(data, dict), f"{what}: not an object: {data!r}"
+    pid = data.get("pid")
+    assert isinstance(pid, str) and pid, f"{what}: no pid (a non-empty string): {data}"
+    return pid
+
+
 async def raw_connect(ws: Ws, token: str | None) -> None:
-    """CONNECT (``40`` or ``40{"token":…}``) on a raw socket: the ``40{"sid":…}`` reply is checked; an
-    ``auth_success`` event the server may add after a handshake token is consumed too."""
+    """CONNECT (``40`` or ``40{"token":…}``) on a raw socket: the ``40{"sid":…,"pid":…}`` reply is checked (``pid``
+    for connection state recovery, issue 6); an ``auth_success`` event the server may add after a handshake token
+    is consumed too (and must then carry the same ``pid``)."""
     await ws.send("40" if token is None else "40" + json.dumps({"token": token}))
     frame = await ws.recv_data(what="the Socket.IO handshake")
     assert isinstance(frame, str) and frame.startswith("40{"), f"CONNECT reply: {frame!r}"
-    assert set(json.loads(frame[2:])) == {"sid"}, frame
+    reply = json.loads(frame[2:])
+    assert set(reply) == {"sid", "pid"}, frame
+    assert isinstance(reply["sid"], str) and reply["sid"], frame
+    pid = check_pid(reply, "CONNECT reply")
+    assert pid != reply["sid"], f"pid must not be the (public) sid: {frame}"
     if token is not None:
         try:
             frame = await ws.recv_data(timeout=0.3, what="an optional auth_success")
@@ -85,6 +108,8 @@ async def raw_connect(ws: Ws, token: str | None) -> None:
             return  # nothing more: fine
         assert isinstance(frame, str) and frame.startswith('42["auth_success",'), \
             f"unexpected frame after the CONNECT reply: {frame!r}"
+        assert check_pid(json.loads(frame[2:])[1], "auth_success") == pid, \
+            f"auth_success pid differs from the CONNECT reply's ({pid}): {frame}"
 
 
 def raw_url(stack: Stack, path: str = "/ws/") -> str:
@@ -118,7 +143,7 @@ async def test_transport_connects_authenticates_and_receives_live_updates(stack:
         mark = client.mark()
         await client.sio.emit("subscribe_market_sentiment", {"tokens": ["BTC"]})
         confirmed = await client.event("subscription_confirmed", mark)
-        assert confirmed == {"channel": "market_sentiment", "tokens": ["BTC"]}, confirmed
+        check_confirmation(confirmed, {"channel": "market_sentiment", "tokens": ["BTC"]})
 
         mark = client.mark()
         posted_at = now_ms()
@@ -157,6 +182,9 @@ async def test_good_token_in_the_handshake_connects_authenticated(stack: Stack) 
     token = stack.mint("sio-alice", ["user"])
     async with sio_connected(stack.gateway_http, token, ["websocket"]) as client:
         assert client.sio.connected and client.sio.sid
+        # with the token in the CONNECT, auth_success follows it and carries the recovery pid (issue 6)
+        check_pid(await client.event("auth_success", 0), "auth_success after a CONNECT token")
+        assert client.pid, client.summary()
         # authenticated already: a subscription is confirmed, no AUTH_REQUIRED
         reply = await client.call("subscribe_market_sentiment", {"tokens": ["BTC"]})
         check_envelope(reply, "subscription_confirmed")
@@ -241,7 +269,8 @@ async def test_no_token_connects_unauthenticated_and_events_are_auth_required(st
 
         mark = client.mark()
         await client.sio.emit("subscribe_market_sentiment", {"tokens": ["BTC"]})
-        assert await client.event("subscription_confirmed", mark) == {"channel": "market_sentiment", "tokens": ["BTC"]}
+        check_confirmation(await client.event("subscription_confirmed", mark),
+                           {"channel": "market_sentiment", "tokens": ["BTC"]})
 
 
 @pytest.mark.timeout(20)
@@ -384,8 +413,8 @@ async def test_subscribe_then_unsubscribe_with_and_without_data(stack: Stack) ->
     async with sio_connected(stack.gateway_http, stack.mint(new_user()), ["websocket"]) as client:
         mark = client.mark()
         await client.sio.emit("subscribe_market_sentiment", {"tokens": ["BTC", "ETH"]})
-        assert await client.event("subscription_confirmed", mark) == \
-            {"channel": "market_sentiment", "tokens": ["BTC", "ETH"]}
+        check_confirmation(await client.event("subscription_confirmed", mark),
+                           {"channel": "market_sentiment", "tokens": ["BTC", "ETH"]})
 
         mark = client.mark()
         await client.sio.emit("unsubscribe_market_sentiment", {"tokens": ["ETH"]})
@@ -521,7 +550,7 @@ async def test_ack_carries_the_subscription_confirmation(stack: Stack) -> None:
     async with sio_connected(stack.gateway_http, stack.mint(new_user()), ["websocket"]) as client:
         reply = await client.call("subscribe_market_sentiment", {"tokens": ["BTC"]})
         check_envelope(reply, "subscription_confirmed")
-        assert reply["data"] == {"channel": "market_sentiment", "tokens": ["BTC"]}, reply
+        check_confirmation(reply["data"], {"channel": "market_sentiment", "tokens": ["BTC"]})
         assert "error" not in reply, reply
 
         reply = await client.call("unsubscribe_market_sentiment", {"tokens": ["BTC"]})
@@ -600,7 +629,8 @@ async def test_plain_and_socketio_clients_get_the_same_update(stack: Stack) -> N
 
 @pytest.mark.timeout(40)
 async def test_raw_socketio_update_frame(stack: Stack) -> None:
-    # the update is one EVENT packet: 42["market_sentiment_update",{…}] (namespace /, no ack id)
+    # the update is one EVENT packet: 42["market_sentiment_update",{…},"<offset>"] (namespace /, no ack id; the
+    # event's id as the extra last argument, issue 6)
     token = stack.mint(new_user())
     ws = await raw_engineio(stack, "/ws")  # /ws without the slash is served too
     try:
@@ -608,15 +638,20 @@ async def test_raw_socketio_update_frame(stack: Stack) -> None:
         await ws.send('42["subscribe_market_sentiment",{"tokens":["BTC"]}]')
         frame = await ws.recv_data(what="subscription_confirmed")
         assert isinstance(frame, str) and frame.startswith('42["subscription_confirmed",'), frame
-        assert json.loads(frame[2:]) == ["subscription_confirmed", {"channel": "market_sentiment", "tokens": ["BTC"]}]
+        name, data = json.loads(frame[2:])  # a reply, not a pushed event: no offset argument
+        assert name == "subscription_confirmed", frame
+        check_confirmation(data, {"channel": "market_sentiment", "tokens": ["BTC"]})
         stack.ingest_ok(bullish_batch("BTC"))
         deadline = time.monotonic() + 15
         while True:
             frame = await ws.recv_data(timeout=max(0.1, deadline - time.monotonic()), what="a BTC update")
             assert isinstance(frame, str), frame
             if frame.startswith('42["market_sentiment_update",'):
-                name, data = json.loads(frame[2:])
+                args = json.loads(frame[2:])
+                assert len(args) == 3, f"expected [name, data, offset]: {frame}"
+                name, data, offset = args
                 assert name == "market_sentiment_update"
+                assert isinstance(offset, str) and OFFSET_RE.match(offset), f"last argument is not an event id: {frame}"
                 if data.get("token") == "BTC":
                     assert_sentiment_data(data, "BTC")
                     break

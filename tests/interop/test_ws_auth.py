@@ -150,6 +150,14 @@ async def test_token_expiring_on_an_open_connection_is_auth_failed_then_close_10
         assert reply["type"] == "auth_success", reply
         timeout = max(1.0, exp - time.time()) + 5
         reply = await client.recv(timeout=timeout, what="AUTH_FAILED at token expiry")
+        if reply["type"] == "token_expiring":
+            # the expiry warning (issue 5; sent within 60 s of exp by default, so at the first check after auth
+            # for a 2 s token, unless that check is already past exp): {expiresAt, expiresIn, message}
+            data = reply["data"]
+            assert data["expiresAt"] == exp * 1000, reply
+            assert isinstance(data["expiresIn"], int) and 0 <= data["expiresIn"] <= 2, reply
+            assert isinstance(data["message"], str) and data["message"], reply
+            reply = await client.recv(timeout=max(1.0, exp - time.time()) + 5, what="AUTH_FAILED at token expiry")
         assert reply["type"] == "error" and reply["error"]["code"] == "AUTH_FAILED", reply
         assert time.time() >= exp - 1, "the connection was cut before the token expired"
         assert await client.closed(timeout=5) == 1008

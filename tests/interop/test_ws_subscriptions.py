@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from contextlib import AsyncExitStack
 
@@ -10,6 +11,8 @@ import pytest
 
 from cdstack import EMIT_INTERVAL_MS, Stack, bullish_batch
 from wsclient import assert_sentiment_data, now_ms, session
+
+EVENT_ID_RE = re.compile(r"^[0-9a-z]+:\d+-\d+$")  # an event id (issue 6): <epoch>:<ms>-<seq>
 
 
 def is_update_for(token: str):
@@ -25,7 +28,11 @@ async def test_flow_auth_subscribe_ingest_receive(stack: Stack) -> None:
         for client in (a, b):
             reply = await client.subscribe("market_sentiment", {"tokens": ["BTC", "ETH", "SOL"]})
             assert reply["type"] == "subscription_confirmed", reply
-            assert reply["data"] == {"channel": "market_sentiment", "tokens": ["BTC", "ETH", "SOL"]}, reply
+            data = reply["data"]
+            # issue 6: also the history position, an event id <epoch>:<ms>-<seq> (a resume's starting point)
+            assert isinstance(data.get("position"), str) and EVENT_ID_RE.match(data["position"]), reply
+            assert {k: v for k, v in data.items() if k != "position"} == \
+                {"channel": "market_sentiment", "tokens": ["BTC", "ETH", "SOL"]}, reply
 
         posted_at = now_ms()
         stack.ingest_ok(bullish_batch("BTC"))
