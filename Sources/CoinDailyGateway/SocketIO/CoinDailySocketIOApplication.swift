@@ -179,7 +179,9 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
             }
             return
         }
-        sendMessage(type: "auth_success", data: identity.replyData, replyTo: id)
+        var data = identity.replyData.objectValue ?? [:]
+        if let pid { data["pid"] = .string(pid) }
+        sendMessage(type: "auth_success", data: .object(data), replyTo: id)
     }
 
     func authFailed(_ error: ProtocolError, replyTo id: String?) {
