@@ -217,11 +217,13 @@ final class ClientSession {
         guard !isClosed else { return }
         context.metrics.messagesIn.increment()
         guard admitMessage() else {
-            sendError(
-                ProtocolError(
-                    .rateLimitExceeded,
-                    "rate limit exceeded: at most \(Int(context.configuration.security.messagesPerSecond)) messages per second; message dropped"),
-                replyTo: id)
+            if !isClosed {
+                sendError(
+                    ProtocolError(
+                        .rateLimitExceeded,
+                        "rate limit exceeded: at most \(Int(context.configuration.security.messagesPerSecond)) messages per second; message dropped"),
+                    replyTo: id)
+            }
             return
         }
         if authInFlight {

@@ -23,6 +23,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// handlers in between (a measurable cost at one write per subscriber per event).
     private var writeContext: ChannelHandlerContext?
     private var closing = false
+    private var drainedAfterClose = 0
     private var needsFlush = false
     /// Fan-out frames waiting for the next flush. One frame stays the shared buffer (no copy); from the
     /// second on they are copied into one buffer, so a flush is one NIO write instead of one per frame
@@ -81,8 +82,15 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         if closing {
-            // The client's answer to our close frame ends the connection.
-            if frame.opcode == .connectionClose { context.close(promise: nil) }
+            // The client's answer to our close frame ends the connection. Until it comes, input is read and
+            // dropped — up to a bound: then reading stops, so a flooder's sends block (and its client
+            // library gets to read our close frame) instead of being drained for free.
+            if frame.opcode == .connectionClose {
+                context.close(promise: nil)
+            } else {
+                drainedAfterClose += frame.length
+                if drainedAfterClose > 65_536 { context.channel.setOption(.autoRead, value: false).whenComplete { _ in } }
+            }
             return
         }
         guard let session else { return }

@@ -486,12 +486,21 @@ async def _flood(url: str, token: str, messages: int) -> dict:
         for _ in range(messages):
             await ws.send(frame)
             sent += 1
-    except ConnectionClosed:
+    except (ConnectionClosed, OSError):
+        pass
+    except AttributeError:
+        # CPython 3.11's selector transport, reset by the peer in the middle of a write, can fail with
+        # "'NoneType' object has no attribute 'call_soon'" instead of a connection error: cut off all the same.
         pass
     ended = time.monotonic()
-    closed = await client.closes_within(5)
-    return {"sent": sent, "received": client.received, "code": ws.close_code if closed else None,
-            "started": started, "ended": ended}
+    try:
+        closed = await client.closes_within(5)
+        return {"sent": sent, "received": client.received, "code": ws.close_code if closed else None,
+                "started": started, "ended": ended}
+    finally:
+        # No transport may outlive this thread's event loop (its late connection_lost would hit a closed loop).
+        ws.transport.abort()
+        await asyncio.sleep(0)
 
 
 @pytest.mark.timeout(60)
@@ -500,7 +509,7 @@ async def test_flooding_clients_are_cut_off_4029_while_a_well_behaved_client_kee
     """Four clients each send up to 3000 pings of 2 KB without pause: each gets ``error`` RATE_LIMIT_EXCEEDED for the
     dropped ones and is closed with 4029 after 40 strikes (audit lines ``rate_limited``, ``rate_limit_disconnect``;
     ``limit_hits_total{limit="message_rate"}``). Meanwhile a well-behaved client on the same gateway receives every
-    one of 150 whale events published every 15 ms with p99 publish->receive latency under P99_BOUND_MS."""
+    one of 250 whale events published every 15 ms with p99 publish->receive latency under P99_BOUND_MS."""
     hits_before = limit_hits(main_gateway.http, "message_rate")
     cutoffs_before = limit_hits(main_gateway.http, "message_rate_disconnect")
     disconnects_before = len(audit_lines(main_gateway.log(), "rate_limit_disconnect"))
@@ -509,7 +518,7 @@ async def test_flooding_clients_are_cut_off_4029_while_a_well_behaved_client_kee
     flood_tokens = [stack.mint(uid("sec-flood"), ["user"]) for _ in range(4)]
     r = stack.redis()
     script = history_publish_script()
-    count, interval = 150, 0.015
+    count, interval = 250, 0.015
     sent_at: dict[int, float] = {}
     publish_window: list[float] = []
 
@@ -560,7 +569,8 @@ async def test_flooding_clients_are_cut_off_4029_while_a_well_behaved_client_kee
                 assert errors, f"flooder {i} was never told RATE_LIMIT_EXCEEDED before 4029"
             assert len(pongs) <= 40 + 20 * (f["ended"] - f["started"]) + 5, \
                 f"flooder {i}: {len(pongs)} pongs in {f['ended'] - f['started']:.2f}s: more than the limit lets through"
-            assert f["sent"] < 3000, f"flooder {i} could send all it had: never cut off"
+            # (Whether its last sends fail depends on the kernel's socket buffers, which on loopback can take
+            # all 6 MB: the cut-off is shown by the close code above and the pong count, not by `sent`.)
         assert publish_window[0] < min(f["started"] for f in floods) and \
             max(f["ended"] for f in floods) < publish_window[1], "the flood did not overlap the measured window"
 
@@ -584,18 +594,14 @@ async def test_a_flooder_cut_off_mid_flood_receives_the_4029_close_frame(stack: 
     """A client still sending when the gateway cuts it off (4000 pings of 2 KB without pause) must get the 4029 close
     frame (four such clients at once, twice): that code is the only way it learns to back off instead of reconnecting at once.
 
-    GATEWAY BUG (fails at commit 7a5e3c9): PlainConnectionHandler.close (Sources/CoinDailyGateway/
-    PlainConnectionHandler.swift, ``close(code:reason:)``) closes the socket as soon as the close frame is written,
-    with the flooder's unread input still in the kernel buffer, so the kernel sends a TCP RST instead of a FIN and
-    the client loses the close frame (and the last ``error`` replies before it): it sees 1006. Half-closing
-    (``close(mode: .output)``) and discarding input until the client's close frame or the 2 s timer would keep
-    the code."""
+    Failed before the gateway half-closed after its close frame (it closed the socket with the flooder's unread
+    input in the kernel buffer, so a TCP RST could destroy the close frame: 1006); now it half-closes, reads on
+    (64 KiB at most, then stops reading) until the client answers or 2 s pass."""
     outcomes = []
     for _ in range(2):  # four flooders at once, twice
         tokens = [stack.mint(uid("sec-flood1"), ["user"]) for _ in range(4)]
         floods = await asyncio.wait_for(asyncio.gather(*(_flood(stack.ws_url, t, 4000) for t in tokens)), 15)
         for f in floods:
-            assert f["sent"] < 4000, "the flooder could send everything: never cut off"
             outcomes.append((f["code"], f["sent"], len(f["received"])))
     assert all(code == 4029 for code, _, _ in outcomes), \
         f"(close code, messages sent, replies received) per flood: {outcomes} — the 4029 close frame was lost"
