@@ -25,26 +25,16 @@ final class ClientSession {
     let clientIP: String
 
     private(set) var identity: VerifiedIdentity?
-    /// The user counted against the per-user connection limit (released in ``stop()``).
-    private var admittedUser: String?
-    /// Whether `token_expiring` was sent for the current token.
-    private var expiryWarned = false
-    /// Client messages: the rate limit and the strikes counted against it.
+    /// Client messages: the rate limit, and the strikes counted against it since `strikeWindowStart`.
     private var bucket: TokenBucket
-    private var strikes = 0
     private var strikeWindowStart: UInt64 = 0
-
-    /// Per ``ChannelKind/index``: the delivery position and the resume state. Empty until the first
-    /// subscription, so idle connections allocate nothing for it.
+    /// Per ``ChannelKind/index`` up to the highest kind subscribed: the delivery position and the resume
+    /// state. Empty until the first subscription, so idle connections allocate nothing for it.
     private var kindStates: [KindState] = []
     /// The history epoch the positions belong to.
     private var epoch: String?
-    /// Kinds (bit per ``ChannelKind/index``) whose live events are held while their history is read.
-    private var holding: UInt16 = 0
-    /// The live events held, in arrival order.
+    /// The live events held while a history is read, in arrival order.
     private var held: [OutboundEvent] = []
-    /// Whether the gateway lost its Redis subscription and this session must resume once it is back.
-    private var resyncPending = false
     private var filters: [ChannelKind: SubscriptionFilter] = [:] {
         didSet { filterSlots = filters.isEmpty ? [] : ChannelKind.allCases.map { filters[$0] } }
     }
@@ -52,13 +42,25 @@ final class ClientSession {
     /// Empty until the first subscription, so idle connections allocate nothing for it.
     private var filterSlots: [SubscriptionFilter?] = []
     private var kindChannels: [ChannelKind: Set<String>] = [:]
-    private var authInFlight = false
     private var queued: Deque<(id: String?, result: Result<ClientRequest, ProtocolError>)> = []
     private var authDeadline: NIODeadline
     private var lastInbound: NIODeadline
     private var nextPing: NIODeadline
-    private(set) var isClosed = false
 
+    // Small fields together, so they pack into a few words of every connection.
+
+    /// Rate-limited messages in the current strike window.
+    private var strikes: Int32 = 0
+    /// Kinds (bit per ``ChannelKind/index``) whose live events are held while their history is read.
+    private var holding: UInt16 = 0
+    /// Whether the user is counted against the per-user connection limit (released in ``stop()``).
+    private var userAdmitted = false
+    /// Whether `token_expiring` was sent for the current token.
+    private var expiryWarned = false
+    /// Whether the gateway lost its Redis subscription and this session must resume once it is back.
+    private var resyncPending = false
+    private var authInFlight = false
+    private(set) var isClosed = false
     /// Set by the hub while the session waits for its end-of-batch flush.
     var isDirty = false
 
@@ -74,7 +76,7 @@ final class ClientSession {
         self.clientIP = clientIP
         let now = NIODeadline.now()
         let security = context.configuration.security
-        self.bucket = TokenBucket(rate: security.messagesPerSecond, capacity: security.messageBurst, nowNanos: now.uptimeNanoseconds)
+        self.bucket = TokenBucket(capacity: security.messageBurst, nowNanos: now.uptimeNanoseconds)
         self.authDeadline = now + .milliseconds(context.configuration.authTimeout.milliseconds)
         self.lastInbound = now
         self.nextPing = now + .milliseconds(context.configuration.pingInterval.milliseconds)
@@ -120,9 +122,9 @@ final class ClientSession {
         queued.removeAll()
         held.removeAll()
         holding = 0
-        if let user = admittedUser {
+        if userAdmitted, let user = identity?.userId {
             context.connectionGuard.releaseUser(user)
-            admittedUser = nil
+            userAdmitted = false
         }
         hub.unregister(self)
         transport = nil
@@ -241,8 +243,8 @@ final class ClientSession {
     /// connection (4029) when the strikes within the window reach the limit.
     private func admitMessage() -> Bool {
         let now = NIODeadline.now().uptimeNanoseconds
-        if bucket.take(nowNanos: now) { return true }
         let security = context.configuration.security
+        if bucket.take(nowNanos: now, rate: security.messagesPerSecond, capacity: security.messageBurst) { return true }
         let window = UInt64(security.rateLimitWindow.milliseconds) * 1_000_000
         if now &- strikeWindowStart > window {
             strikeWindowStart = now
@@ -251,7 +253,7 @@ final class ClientSession {
         strikes += 1
         context.metrics.limitHit("message_rate")
         if strikes == 1 { audit("rate_limited", "message rate limit hit") }
-        if strikes >= security.rateLimitStrikes {
+        if strikes >= Int32(clamping: security.rateLimitStrikes) {
             context.metrics.limitHit("message_rate_disconnect")
             audit("rate_limit_disconnect", "closing: message rate limit exceeded repeatedly", ["strikes": "\(strikes)"])
             close(code: CloseCode.rateLimited, reason: "rate limit exceeded")
@@ -344,7 +346,7 @@ final class ClientSession {
                 replyTo: id)
             return
         }
-        if admittedUser == nil {
+        if !userAdmitted {
             guard context.connectionGuard.admitUser(verified.userId) else {
                 let limit = context.configuration.security.maxConnectionsPerUser
                 audit("limit_connections_per_user", "closing: too many connections for this user", ["user.id": "\(verified.userId)"])
@@ -353,7 +355,7 @@ final class ClientSession {
                 close(code: CloseCode.tooManyConnections, reason: "too many connections")
                 return
             }
-            admittedUser = verified.userId
+            userAdmitted = true
         }
         let rolesChanged = identity.map { $0.roles != verified.roles } ?? false
         identity = verified
@@ -407,7 +409,7 @@ final class ClientSession {
         }
         let isNew = filters[kind] == nil
         if isNew { context.metrics.subscriptions.increment() }
-        if kindStates.isEmpty { kindStates = Array(repeating: KindState(), count: ChannelKind.allCases.count) }
+        ensureKindState(kind)
         filters[kind] = filter
         apply(kind, wanted: wanted)
         guard canResume, isNew || parameters.since != nil else {
@@ -633,10 +635,17 @@ final class ClientSession {
         write(ready) { self.release(kinds) }
     }
 
+    /// Grows ``kindStates`` to hold `kind` (only as far as the highest kind subscribed: most connections
+    /// subscribe to one or two kinds, and this is per-connection memory).
+    private func ensureKindState(_ kind: ChannelKind) {
+        while kindStates.count <= kind.index { kindStates.append(KindState()) }
+    }
+
     /// Whether a live event is new to the client (above its kind's watermark); records its position.
     private func advance(_ event: OutboundEvent) -> Bool {
         guard let id = event.id else { return true }
         let index = event.kind.index
+        guard index < kindStates.count else { return true }
         if id.position <= kindStates[index].watermark { return false }
         kindStates[index].position = id.position
         if epoch != id.epoch { epoch = id.epoch }
@@ -698,7 +707,6 @@ final class ClientSession {
             then(false, {})
             return
         }
-        if kindStates.isEmpty { kindStates = Array(repeating: KindState(), count: ChannelKind.allCases.count) }
         var pending: [(ChannelKind, EventID)] = []
         for sub in subs {
             guard let filter = SubscriptionFilter(json: sub), filter.kind.isAllowed(for: identity.roles),
@@ -708,6 +716,7 @@ final class ClientSession {
             let since = Swift.max(start, offset?.position ?? .zero)
             context.metrics.subscriptions.increment()
             filters[filter.kind] = filter
+            ensureKindState(filter.kind)
             kindStates[filter.kind.index].subscribedAt = start
             apply(filter.kind, wanted: ChannelRouting.redisChannels(for: filter, userId: identity.userId, roles: identity.roles))
             pending.append((filter.kind, EventID(epoch: epoch, position: since)))

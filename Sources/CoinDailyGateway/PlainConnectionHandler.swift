@@ -34,13 +34,11 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// The client IP, counted against the per-IP connection limit until the handler goes (`nil` when
     /// the connection was not admitted through ``ConnectionGuard``, as in unit tests).
     private var admittedIP: String?
-    private let clientIP: String?
 
     init(gateway: GatewayContext, connectionID: UInt64, admittedIP: String? = nil) {
         self.gateway = gateway
         self.connectionID = connectionID
         self.admittedIP = admittedIP
-        self.clientIP = admittedIP
     }
 
     // MARK: Channel events
@@ -50,7 +48,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         self.writeContext =
             (try? context.pipeline.syncOperations.context(handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self))
             ?? context
-        let ip = clientIP ?? context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let ip = admittedIP ?? context.channel.remoteAddress?.ipAddress ?? "unknown"
         let session = ClientSession(
             connectionID: connectionID, context: gateway, hub: gateway.hub(for: context.eventLoop), transport: self,
             clientIP: ip)

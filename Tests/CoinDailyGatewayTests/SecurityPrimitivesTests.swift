@@ -61,12 +61,14 @@ struct SecurityPrimitivesTests {
 
     @Test("a token bucket admits its burst, then its rate")
     func bucket() {
-        var bucket = TokenBucket(rate: 10, capacity: 3, nowNanos: 0)
+        var bucket = TokenBucket(capacity: 3, nowNanos: 0)
         var taken: [Bool] = []
-        for at: UInt64 in [0, 0, 0, 0, 50_000_000, 100_000_000, 100_000_000] { taken.append(bucket.take(nowNanos: at)) }
+        for at: UInt64 in [0, 0, 0, 0, 50_000_000, 100_000_000, 100_000_000] {
+            taken.append(bucket.take(nowNanos: at, rate: 10, capacity: 3))
+        }
         // The burst of 3, then nothing until 100 ms have brought one token back.
         #expect(taken == [true, true, true, false, false, true, false])
-        let full = bucket.isFull(nowNanos: 10_000_000_000)
+        let full = bucket.isFull(nowNanos: 10_000_000_000, rate: 10, capacity: 3)
         #expect(full)
     }
 

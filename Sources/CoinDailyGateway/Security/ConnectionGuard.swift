@@ -100,12 +100,9 @@ public final class ConnectionGuard: Sendable {
     public func admit(ip: String, nowNanos: UInt64 = NIODeadline.now().uptimeNanoseconds) -> Refusal? {
         let refusal: Refusal? = state.withLock { state in
             prune(&state, nowNanos: nowNanos)
-            var bucket =
-                state.attempts[ip]
-                ?? TokenBucket(
-                    rate: settings.connectionAttemptsPerIPPerSecond, capacity: settings.connectionAttemptsPerIPPerSecond * 2,
-                    nowNanos: nowNanos)
-            let allowed = bucket.take(nowNanos: nowNanos)
+            let rate = settings.connectionAttemptsPerIPPerSecond
+            var bucket = state.attempts[ip] ?? TokenBucket(capacity: rate * 2, nowNanos: nowNanos)
+            let allowed = bucket.take(nowNanos: nowNanos, rate: rate, capacity: rate * 2)
             state.attempts[ip] = bucket
             guard allowed else { return .tooManyAttempts(ip: ip) }
             let open = state.perIP[ip, default: 0]
@@ -155,6 +152,7 @@ public final class ConnectionGuard: Sendable {
     private func prune(_ state: inout State, nowNanos: UInt64) {
         guard nowNanos &- state.lastPrune > 1_000_000_000 else { return }
         state.lastPrune = nowNanos
-        state.attempts = state.attempts.filter { !$0.value.isFull(nowNanos: nowNanos) }
+        let rate = settings.connectionAttemptsPerIPPerSecond
+        state.attempts = state.attempts.filter { !$0.value.isFull(nowNanos: nowNanos, rate: rate, capacity: rate * 2) }
     }
 }

@@ -1,22 +1,19 @@
-/// A token bucket: `rate` tokens per second up to `capacity`; each admitted action takes one.
+/// A token bucket: `rate` tokens per second up to `capacity`; each admitted action takes one. The rate and
+/// capacity are passed in (they are configuration), so a bucket is 16 bytes — one per connection.
 struct TokenBucket: Sendable {
     private(set) var tokens: Double
     private var last: UInt64
-    let rate: Double
-    let capacity: Double
 
     /// A full bucket at `nowNanos`.
-    init(rate: Double, capacity: Double, nowNanos: UInt64) {
-        self.rate = rate
-        self.capacity = max(capacity, 1)
+    init(capacity: Double, nowNanos: UInt64) {
         self.tokens = max(capacity, 1)
         self.last = nowNanos
     }
 
     /// Takes a token if there is one.
-    mutating func take(nowNanos: UInt64) -> Bool {
+    mutating func take(nowNanos: UInt64, rate: Double, capacity: Double) -> Bool {
         if nowNanos > last {
-            tokens = min(capacity, tokens + Double(nowNanos - last) / 1e9 * rate)
+            tokens = min(max(capacity, 1), tokens + Double(nowNanos - last) / 1e9 * rate)
             last = nowNanos
         }
         guard tokens >= 1 else { return false }
@@ -25,7 +22,7 @@ struct TokenBucket: Sendable {
     }
 
     /// Whether the bucket is full at `nowNanos` (it can be forgotten).
-    func isFull(nowNanos: UInt64) -> Bool {
-        tokens + Double(nowNanos &- last) / 1e9 * rate >= capacity
+    func isFull(nowNanos: UInt64, rate: Double, capacity: Double) -> Bool {
+        tokens + Double(nowNanos &- last) / 1e9 * rate >= max(capacity, 1)
     }
 }
