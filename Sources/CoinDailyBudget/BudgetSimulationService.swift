@@ -1,45 +1,36 @@
+import CoinDailyProducer
 import CoinDailyProtocol
-import CoinDailyRedis
-import CoinDailyService
-import Logging
-import ServiceLifecycle
+public import CoinDailyRedis
+public import Logging
+public import ServiceLifecycle
 
 /// Feeds the simulator's inputs into the ingest stream (`cd:ingest:budget`), the same path upstream
-/// systems use, once per `interval`. Stops promptly on graceful shutdown.
+/// systems use, once per `interval`.
+///
+/// Feeds only while this instance holds the producer's lease (``SimulationFeed``): two instances started
+/// with `--simulate` feed the input once, and the other takes over when the holder stops. While paused
+/// the simulator does not step, and resumes where it stopped.
 public struct BudgetSimulationService: Service {
     private let simulator: BudgetSimulator
-    private let redis: RedisClient
-    private let interval: Duration
+    private let feed: SimulationFeed
     private let logger: Logger
 
-    /// Creates the service.
-    public init(simulator: BudgetSimulator, redis: RedisClient, interval: Duration = .seconds(1), logger: Logger) {
+    /// Creates the service; it ticks every `interval` (default 1 s), while it holds `lease` (`nil`: always).
+    public init(
+        simulator: BudgetSimulator, redis: RedisClient, interval: Duration = .seconds(1), lease: LeaderLease? = nil, logger: Logger
+    ) {
         self.simulator = simulator
-        self.redis = redis
-        self.interval = interval
+        self.feed = SimulationFeed(producer: "budget", redis: redis, interval: interval, lease: lease, logger: logger)
         self.logger = logger
     }
 
-    /// Queues simulated inputs until cancelled or shut down.
+    /// Queues simulated inputs until graceful shutdown.
     public func run() async throws {
-        let (simulator, redis, interval, logger) = (self.simulator, self.redis, self.interval, self.logger)
+        let feed = self.feed
         logger.info("simulator on", metadata: ["seed": "\(simulator.seed)", "run": "\(simulator.runId)"])
-        await cancelWhenGracefulShutdown {
-            var simulator = simulator
-            while !Task.isCancelled {
-                let inputs = simulator.next(now: UnixTime.nowMillis())
-                if !inputs.isEmpty {
-                    let payload = JSONWriter.string(.array(inputs.map(\.json)))
-                    do {
-                        _ = try await redis.sendChecked([
-                            "XADD", RedisKeys.ingestStream("budget"), "MAXLEN", "~", "100000", "*", "payload", payload,
-                        ])
-                    } catch {
-                        logger.debug("simulated inputs not queued", metadata: ["error": "\(error)"])
-                    }
-                }
-                try? await Task.sleep(for: interval)
-            }
+        await feed.run(simulator) { simulator, now in
+            let inputs = simulator.next(now: now)
+            if !inputs.isEmpty { await feed.queue(.array(inputs.map(\.json))) }
         }
     }
 }

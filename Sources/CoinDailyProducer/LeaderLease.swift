@@ -13,7 +13,9 @@ import ServiceLifecycle
 /// the lease (compare-and-delete) on graceful shutdown, so another instance takes over at its next
 /// refresh instead of after the TTL.
 ///
-/// While Redis does not answer, ``isLeader`` keeps its last value: a holder cut off from Redis goes on
+/// ``leadership`` is ``isLeader`` once a refresh had an answer and `nil` before, for callers (the
+/// `--simulate` feeders, see ``SimulationFeed``) that must tell "not yet known" from "another instance
+/// holds it". While Redis does not answer, ``isLeader`` keeps its last value: a holder cut off from Redis goes on
 /// producing into its outbox (see ``Outbox``) and the others cannot take over anyway. If Redis itself
 /// was reachable for the others (a partition), their periods may overlap for up to one TTL.
 public actor LeaderLease: Service {
@@ -42,6 +44,12 @@ public actor LeaderLease: Service {
     private let logger: Logger
     /// Whether this instance held the lease at its last refresh.
     public private(set) var isLeader = false
+    /// Whether a refresh ever had an answer from Redis.
+    private var answered = false
+
+    /// ``isLeader`` once a refresh had an answer from Redis; `nil` before (just started, or Redis not
+    /// reachable yet), when this instance cannot tell whether another one holds the lease.
+    public var leadership: Bool? { answered ? isLeader : nil }
 
     /// Creates the lease of `producer` for `instance`; nothing is taken before ``refresh()`` or ``run()``.
     public init(redis: RedisClient, producer: String, instance: String, ttl: Duration = .seconds(10), logger: Logger) {
@@ -67,6 +75,7 @@ public actor LeaderLease: Service {
                             metadata: ["lease": "\(key)", "instance": "\(instance)"])
             }
             isLeader = held
+            answered = true
         } catch {
             logger.debug("lease not refreshed, keeping the last state", metadata: ["lease": "\(key)", "error": "\(error)"])
         }

@@ -247,41 +247,31 @@ public struct SentimentTrendingRankService: Service {
 
 /// Feeds simulated inputs into the ingest stream (`cd:ingest:sentiment`), the same path upstream
 /// systems use, so `make run` shows live data end to end.
+///
+/// Feeds only while this instance holds the producer's lease (``SimulationFeed``): two instances started
+/// with `--simulate` feed the input once, and the other takes over when the holder stops. While paused
+/// the simulator keeps its clock (its output dropped), so a takeover does not replay the paused minutes.
 public struct SentimentSimulationService: Service {
     private let simulator: SentimentSimulator
-    private let redis: RedisClient
-    private let interval: Duration
+    private let feed: SimulationFeed
     private let logger: Logger
 
-    /// Creates the service.
-    public init(simulator: SentimentSimulator, redis: RedisClient, interval: Duration = .seconds(1), logger: Logger) {
+    /// Creates the service; it ticks every `interval` (default 1 s), while it holds `lease` (`nil`: always).
+    public init(
+        simulator: SentimentSimulator, redis: RedisClient, interval: Duration = .seconds(1), lease: LeaderLease? = nil, logger: Logger
+    ) {
         self.simulator = simulator
-        self.redis = redis
-        self.interval = interval
+        self.feed = SimulationFeed(producer: "sentiment", redis: redis, interval: interval, lease: lease, logger: logger)
         self.logger = logger
     }
 
+    /// Queues simulated inputs until graceful shutdown.
     public func run() async throws {
-        let (simulator, redis, interval, logger) = (self.simulator, self.redis, self.interval, self.logger)
+        let feed = self.feed
         logger.info("simulator on", metadata: ["seed": "\(simulator.seed)", "tokens": "\(simulator.tokens.count)"])
-        await cancelWhenGracefulShutdown { await Self.loop(simulator, redis, interval, logger) }
-    }
-
-    private static func loop(_ initial: SentimentSimulator, _ redis: RedisClient, _ interval: Duration, _ logger: Logger) async {
-        var simulator = initial
-        while !Task.isCancelled {
-            let inputs = simulator.next(now: SentimentProducer.nowMillis())
-            if !inputs.isEmpty {
-                let payload = JSONWriter.string(.array(inputs.map(Self.json)))
-                do {
-                    _ = try await redis.sendChecked([
-                        "XADD", RedisKeys.ingestStream("sentiment"), "MAXLEN", "~", "100000", "*", "payload", payload,
-                    ])
-                } catch {
-                    logger.debug("simulated inputs not queued", metadata: ["error": "\(error)"])
-                }
-            }
-            try? await Task.sleep(for: interval)
+        await feed.run(simulator, whilePaused: { simulator, now in _ = simulator.next(now: now) }) { simulator, now in
+            let inputs = simulator.next(now: now)
+            if !inputs.isEmpty { await feed.queue(.array(inputs.map(Self.json))) }
         }
     }
 

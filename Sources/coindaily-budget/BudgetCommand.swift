@@ -49,7 +49,7 @@ struct BudgetCommand: AsyncParsableCommand {
             services.append(
                 BudgetSimulationService(
                     simulator: BudgetSimulator(seed: UInt64(truncatingIfNeeded: seed), runId: runId), redis: runtime.redis,
-                    logger: logger))
+                    lease: runtime.lease, logger: logger))
         }
         let app = BudgetApplication(
             wrapping: runtime.application(handler: producer, registry: registry, services: services), producer: producer)

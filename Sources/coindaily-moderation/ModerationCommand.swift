@@ -51,7 +51,8 @@ struct ModerationCommand: AsyncParsableCommand {
             let runId = String(UInt64(UnixTime.nowMillis()), radix: 36)
             services.append(
                 ModerationSimulationService(
-                    simulator: ModerationSimulator(seed: UInt64(seed), runId: runId), redis: runtime.redis, logger: logger))
+                    simulator: ModerationSimulator(seed: UInt64(seed), runId: runId), redis: runtime.redis,
+                    lease: runtime.lease, logger: logger))
         }
         let app = runtime.application(handler: producer, registry: registry, services: services)
         let group = ServiceGroup(

@@ -55,7 +55,8 @@ struct SentimentCommand: AsyncParsableCommand {
         }
         if simulate {
             services.append(
-                SentimentSimulationService(simulator: SentimentSimulator(seed: UInt64(seed)), redis: runtime.redis, logger: logger))
+                SentimentSimulationService(
+                    simulator: SentimentSimulator(seed: UInt64(seed)), redis: runtime.redis, lease: runtime.lease, logger: logger))
         }
         let app = runtime.application(handler: producer, registry: registry, services: services)
         let group = ServiceGroup(

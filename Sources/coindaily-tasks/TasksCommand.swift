@@ -55,7 +55,7 @@ struct TasksCommand: AsyncParsableCommand {
             services.append(
                 TasksSimulationService(
                     simulator: TasksSimulator(seed: UInt64(truncatingIfNeeded: seed), runId: runId), redis: runtime.redis,
-                    logger: logger))
+                    lease: runtime.lease, logger: logger))
         }
         let app = runtime.application(handler: producer, registry: registry, services: services)
         let group = ServiceGroup(

@@ -60,7 +60,7 @@ struct TrendingCommand: AsyncParsableCommand {
                 TrendingSimulationService(
                     simulator: TrendingSimulator(
                         seed: UInt64(truncatingIfNeeded: seed), universe: universe, sampleInterval: Int64(simulateSampleMs)),
-                    redis: runtime.redis, logger: logger))
+                    redis: runtime.redis, lease: runtime.lease, logger: logger))
         }
         let app = runtime.application(handler: producer, registry: registry, services: services)
         let group = ServiceGroup(

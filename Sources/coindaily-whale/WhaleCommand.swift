@@ -73,7 +73,7 @@ struct WhaleCommand: AsyncParsableCommand {
             services.append(
                 WhaleSimulationService(
                     simulator: WhaleSimulator(seed: UInt64(truncatingIfNeeded: seed), addressBook: book), redis: runtime.redis,
-                    logger: logger))
+                    lease: runtime.lease, logger: logger))
         }
         let app = runtime.application(handler: producer, registry: registry, services: services)
         let group = ServiceGroup(
