@@ -38,8 +38,12 @@ public struct OutboundEvent: Sendable {
         var recoverablePacket = packet
         var recoverableFrame = frame
         if let id = envelope.id {
+            // `42[…]` with the offset spliced in before the closing bracket: a copy, not a second encoding.
             recoverablePacket = allocator.buffer(capacity: packet.readableBytes + 48)
-            SocketIOCodec.encodeEvent(envelope.type, data: envelope.data, offset: id.description, into: &recoverablePacket)
+            recoverablePacket.writeImmutableBuffer(packet.getSlice(at: packet.readerIndex, length: packet.readableBytes - 1)!)
+            recoverablePacket.writeStaticString(",")
+            JSONWriter.writeString(id.description, into: &recoverablePacket)
+            recoverablePacket.writeStaticString("]")
             recoverableFrame = WebSocketFrameBytes.text(recoverablePacket, allocator: allocator)
         }
         return OutboundEvent(
