@@ -11,6 +11,7 @@
 #   make bench GATEWAY_FLAGS="--flush-interval-ms 0"
 #   SKIP_BUILD=1 scripts/bench.sh               # reuse the release binaries already built
 #   BENCH_RUNS=3                                # several runs, one fresh gateway each
+#   make bench BENCH_C=100 BENCH_PAD=8192 BENCH_SLOW=10   # 10 subscribers that stop reading
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,6 +19,8 @@ C=${BENCH_C:-1000}
 R=${BENCH_R:-100}
 T=${BENCH_T:-10}
 RUNS=${BENCH_RUNS:-1}
+SLOW=${BENCH_SLOW:-0}        # extra subscribers that stop reading (slow consumers)
+PAD=${BENCH_PAD:-200}        # payload padding, bytes
 GATEWAY_FLAGS=${GATEWAY_FLAGS:-}
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
@@ -73,7 +76,8 @@ for run in $(seq 1 "$RUNS"); do
   wait_http "http://127.0.0.1:$gateway_port/readyz"
   echo "bench: run $run/$RUNS, C=$C R=$R T=$T, gateway pid $gateway_pid ${GATEWAY_FLAGS:+($GATEWAY_FLAGS)}" >&2
   result=$("$bin/coindaily-bench" --url "ws://127.0.0.1:$gateway_port/ws" --redis-url "$REDIS_URL" \
-    --auth-url "http://127.0.0.1:$auth_port" --gateway-pid "$gateway_pid" -c "$C" -r "$R" -t "$T") || status=$?
+    --auth-url "http://127.0.0.1:$auth_port" --gateway-pid "$gateway_pid" -c "$C" -r "$R" -t "$T" \
+    --slow-clients "$SLOW" --padding "$PAD") || status=$?
   kill "$gateway_pid" 2>/dev/null || true
   wait "$gateway_pid" 2>/dev/null || true
   echo "$result"

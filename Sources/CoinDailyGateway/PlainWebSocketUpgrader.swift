@@ -59,6 +59,14 @@ final class GatewayWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
                             return channel.eventLoop.makeSucceededFuture(nil)
                         }
                         admission.withLockedValue { $0 = (ip, nil) }
+                        // If the connection goes before the upgrade takes the slot, give it back.
+                        channel.closeFuture.whenComplete { _ in
+                            let untaken = admission.withLockedValue { state in
+                                defer { state.ip = nil }
+                                return state.ip
+                            }
+                            if let untaken { connectionGuard.release(ip: untaken) }
+                        }
                     }
                 }
                 return channel.eventLoop.makeSucceededFuture(HTTPHeaders())

@@ -29,9 +29,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customShort("t"), help: "Seconds of publishing.") var duration: Int = 10
     @Option(help: "Token symbol of the channel.") var symbol: String = "BTC"
     @Option(help: "Payload padding in bytes (message size).") var padding: Int = 200
+    @Option(help: "Extra connections that subscribe like the others, then stop reading (slow consumers the gateway must cut off without delaying the rest).")
+    var slowClients: Int = 0
     @Option(help: "Write the JSON result to this file.") var output: String?
 
     func validate() throws {
+        guard slowClients >= 0, slowClients <= 10_000 else { throw ValidationError("need 0 <= slow-clients <= 10000") }
         guard connections > 0, rate > 0, duration > 0, rate <= 100_000, connections <= 100_000, duration <= 600 else {
             throw ValidationError("need 0 < connections <= 100000, 0 < rate <= 100000, 0 < duration <= 600")
         }
@@ -94,6 +97,24 @@ struct BenchCommand: AsyncParsableCommand {
         guard stats.confirmations >= connections else {
             throw ValidationError("only \(stats.confirmations) of \(connections) subscriptions confirmed")
         }
+        // Slow consumers: subscribed, then never read again (their socket buffers fill, the gateway cuts them).
+        let slowConfirmed = Atomic<Int>(0)
+        var slow: [SimpleWebSocketClient] = []
+        for _ in 0..<slowClients {
+            let client = try await SimpleWebSocketClient.connect(
+                url, group: group,
+                onText: { buffer in
+                    if BenchStats.contains("subscription_confirmed", in: buffer) { slowConfirmed.add(1, ordering: .relaxed) }
+                })
+            try await client.send(auth)
+            try await client.send(subscribe)
+            slow.append(client)
+        }
+        let slowDeadline = ContinuousClock.now + .seconds(10)
+        while slowConfirmed.load(ordering: .relaxed) < slowClients && ContinuousClock.now < slowDeadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for client in slow { try await client.channel.setOption(.autoRead, value: false) }
         try await Task.sleep(for: .seconds(1))
         let rssIdle = gatewayPid.flatMap(ProcStat.rssKB)
         let cpuStart = gatewayPid.flatMap(ProcStat.cpuSplitMicros)
@@ -136,6 +157,8 @@ struct BenchCommand: AsyncParsableCommand {
             "deliveries_per_s": .number((Double(snapshot.delivered) / max(elapsed, 0.001)).rounded()),
             "latency_p50_ms": .number(snapshot.percentile(0.50)), "latency_p99_ms": .number(snapshot.percentile(0.99)),
             "latency_max_ms": .number(snapshot.percentile(1.0)),
+            "slow_clients": .number(Double(slowClients)),
+            "slow_clients_cut_off": .number(Double(slow.filter { !$0.channel.isActive }.count)),
         ]
         if let a = cpuStart, let b = cpuEnd, snapshot.delivered > 0 {
             let per = { (micros: Int64) in (Double(micros) / Double(snapshot.delivered) * 100).rounded() / 100 }
