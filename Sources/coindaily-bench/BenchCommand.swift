@@ -158,8 +158,11 @@ struct BenchCommand: AsyncParsableCommand {
             "latency_p50_ms": .number(snapshot.percentile(0.50)), "latency_p99_ms": .number(snapshot.percentile(0.99)),
             "latency_max_ms": .number(snapshot.percentile(1.0)),
             "slow_clients": .number(Double(slowClients)),
-            "slow_clients_cut_off": .number(Double(slow.filter { !$0.channel.isActive }.count)),
         ]
+        if slowClients > 0, let cut = await Self.slowConsumerDisconnects(gatewayURL: url, group: group) {
+            // The gateway's own count (a client that does not read does not notice it was cut off).
+            result["gateway_slow_consumer_disconnects"] = .number(cut)
+        }
         if let a = cpuStart, let b = cpuEnd, snapshot.delivered > 0 {
             let per = { (micros: Int64) in (Double(micros) / Double(snapshot.delivered) * 100).rounded() / 100 }
             result["gateway_cpu_us_per_delivery"] = .number(per(b.user + b.system - a.user - a.system))
@@ -178,6 +181,18 @@ struct BenchCommand: AsyncParsableCommand {
         await redis.shutdown()
         try await group.shutdownGracefully()
         if snapshot.delivered < expected { throw ExitCode(2) }
+    }
+}
+
+extension BenchCommand {
+    /// `coindaily_gateway_slow_consumer_disconnects_total` from the gateway's `/metrics`.
+    static func slowConsumerDisconnects(gatewayURL: String, group: any EventLoopGroup) async -> Double? {
+        let base = gatewayURL.replacingOccurrences(of: "ws://", with: "http://").replacingOccurrences(of: "/ws", with: "")
+        guard let response = try? await SimpleHTTPClient.request(.GET, base + "/metrics", group: group) else { return nil }
+        for line in response.body.split(separator: "\n") where line.hasPrefix("coindaily_gateway_slow_consumer_disconnects_total") {
+            return line.split(separator: " ").last.flatMap { Double($0) }
+        }
+        return nil
     }
 }
 
