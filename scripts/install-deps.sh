@@ -2,6 +2,7 @@
 # Install the system packages CoinDaily Realtime needs on Debian/Ubuntu, skipping what is already there.
 #
 #   scripts/install-deps.sh            libhiredis-dev, pkg-config, redis-server (+ redis-cli), haproxy, curl,
+#                                      openssl (the TLS tests make certificates with it),
 #                                      and python3-venv when `$PYTHON -m venv` cannot work
 #   scripts/install-deps.sh --compose  also docker-compose (only `make compose-check` needs it)
 #
@@ -18,7 +19,7 @@ for arg in "$@"; do
 done
 
 # Debian packages we need; `dpkg -s` tells whether each is installed.
-packages=(libhiredis-dev pkg-config redis-server redis-tools haproxy curl)
+packages=(libhiredis-dev pkg-config redis-server redis-tools haproxy curl openssl)
 if ((want_compose)); then packages+=(docker-compose); fi
 
 missing=()
