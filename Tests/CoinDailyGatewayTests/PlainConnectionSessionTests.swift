@@ -78,12 +78,7 @@ struct PlainConnectionSessionTests {
 
     @Test("a connection that stops being writable is closed as a slow consumer (3008) and gets no more events")
     func slowConsumer() async throws {
-        let harness = try await GatewayHarness.make()
-        let channel = try await PlainConnectionFanOutTests.connected(harness)
-        try await channel.send(#"{"type":"subscribe_market_sentiment","data":{"tokens":["BTC"]}}"#)
-        _ = try await channel.nextText()
-        channel.isWritable = false
-        channel.pipeline.fireChannelWritabilityChanged()
+        let (harness, channel) = try await Self.subscribedThenUnwritable()
         #expect(try await channel.drainFrames().isEmpty, "closed before the grace period")
         await harness.loop.advanceTime(by: .milliseconds(harness.context.configuration.slowConsumerGrace.milliseconds))
         let frames = try await channel.drainFrames()
@@ -94,14 +89,20 @@ struct PlainConnectionSessionTests {
         try await harness.shutdown()
     }
 
-    @Test("a connection writable again within the grace period is kept")
-    func slowConsumerCatchesUp() async throws {
+    /// A connection subscribed to BTC whose socket just stopped being writable.
+    static func subscribedThenUnwritable() async throws -> (GatewayHarness, NIOAsyncTestingChannel) {
         let harness = try await GatewayHarness.make()
         let channel = try await PlainConnectionFanOutTests.connected(harness)
         try await channel.send(#"{"type":"subscribe_market_sentiment","data":{"tokens":["BTC"]}}"#)
         _ = try await channel.nextText()
         channel.isWritable = false
         channel.pipeline.fireChannelWritabilityChanged()
+        return (harness, channel)
+    }
+
+    @Test("a connection writable again within the grace period is kept")
+    func slowConsumerCatchesUp() async throws {
+        let (harness, channel) = try await Self.subscribedThenUnwritable()
         await harness.loop.advanceTime(by: .milliseconds(harness.context.configuration.slowConsumerGrace.milliseconds / 2))
         channel.isWritable = true
         channel.pipeline.fireChannelWritabilityChanged()

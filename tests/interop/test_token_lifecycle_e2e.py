@@ -39,6 +39,7 @@ from websockets.asyncio.client import connect
 import jwtutil
 from cdstack import ADMIN_KEY, HTTP, LOG_LEVEL, STARTUP_DEADLINE, Proc, Stack, binary, free_port, http_status, wait_until
 from delivery_support import WHALE_EVENT, Publisher
+from security_support import Gateway as Gw
 from sioclient import SioClient, check_envelope
 from wsclient import Client, open_client
 
@@ -49,23 +50,6 @@ RETIRE_AFTER_S = 3
 
 def uid(prefix: str) -> str:
     return f"{prefix}-{os.urandom(4).hex()}"
-
-
-class Gw:
-    def __init__(self, name: str, port: int, proc: Proc):
-        self.name, self.port, self.proc = name, port, proc
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    @property
-    def eio_ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/?EIO=4&transport=websocket"
 
 
 @pytest.fixture(scope="module")
