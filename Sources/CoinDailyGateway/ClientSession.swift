@@ -144,6 +144,7 @@ final class ClientSession {
         guard !isClosed else { return }
         if identity == nil && !authInFlight && now >= authDeadline {
             sendError(ProtocolError(.connectionTimeout, "authentication timeout: send an auth message first"))
+            context.metrics.limitHit("auth_timeout")
             log(.info, "closing: authentication timeout")
             close(code: CloseCode.policyViolation, reason: "authentication timeout")
             return
@@ -168,6 +169,7 @@ final class ClientSession {
             }
         }
         if now - lastInbound >= .milliseconds(context.configuration.idleTimeout.milliseconds) {
+            context.metrics.limitHit("idle_timeout")
             log(.info, "closing: idle timeout")
             close(code: CloseCode.idleTimeout, reason: "idle timeout")
             return

@@ -97,6 +97,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         case .text:
             let payload = frame.unmaskedData
             guard payload.readableBytes <= gateway.configuration.maxMessageBytes else {
+                gateway.metrics.limitHit("message_size")
                 session.receive(
                     id: nil,
                     result: .failure(
@@ -130,6 +131,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         if let error = error as? NIOWebSocketError {
             switch error {
             case .invalidFrameLength:
+                gateway.metrics.limitHit("frame_size")
                 close(code: CloseCode.messageTooBig, reason: "frame too large")
             default:
                 close(code: .protocolError, reason: "protocol error")
@@ -137,6 +139,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
             return
         }
         if error is NIOWebSocketFrameAggregator.Error {
+            gateway.metrics.limitHit("frame_size")
             close(code: CloseCode.messageTooBig, reason: "message too large")
             return
         }

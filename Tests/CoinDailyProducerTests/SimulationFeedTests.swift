@@ -53,10 +53,11 @@ struct SimulationFeedTests {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(400))
+            // Waits for ticks rather than sleeping a fixed time: under a loaded machine a 20 ms timer runs late.
+            try await eventually(10, "b paused several ticks") { ticks[1].paused.load(ordering: .relaxed) > 5 }
+            try await eventually(10, "a fed") { ticks[0].fed.load(ordering: .relaxed) > 5 }
             #expect(Set(try await Self.feeders(redis)) == ["a"])
             #expect(ticks[1].fed.load(ordering: .relaxed) == 0)
-            #expect(ticks[1].paused.load(ordering: .relaxed) > 5)
 
             // a gives the lease up; b takes it at its next refresh and resumes; a pauses.
             await leases[0].release()
@@ -64,7 +65,7 @@ struct SimulationFeedTests {
             #expect(await !leases[0].refresh())
             let fedByA = ticks[0].fed.load(ordering: .relaxed)
             let count = try await Self.feeders(redis).count
-            try await Task.sleep(for: .milliseconds(400))
+            try await eventually(10, "b fed after the takeover") { ticks[1].fed.load(ordering: .relaxed) > 2 }
             let after = try await Self.feeders(redis).dropFirst(count)
             #expect(!after.isEmpty)
             #expect(after.contains("b"))
