@@ -409,6 +409,10 @@ final class ClientSession {
                 replyTo: id)
             return
         }
+        if let state = kindStates.indices.contains(kind.index) ? kindStates[kind.index] : nil, state.resuming {
+            sendError(.subscription("a resume of \(kind.rawValue) is in progress: retry when it is confirmed"), replyTo: id)
+            return
+        }
         let isNew = filters[kind] == nil
         if isNew { context.metrics.subscriptions.increment() }
         ensureKindState(kind)
@@ -535,8 +539,12 @@ final class ClientSession {
     /// Holds `kind`'s live events and reads its history after `since` (or only the current position), then
     /// calls `then` with the outcome and the events to replay, in order. The caller writes them and calls
     /// ``release(_:)``; until then the live events stay held.
+    ///
+    /// `movesStart`: whether the subscription's start (kept for Socket.IO recovery) becomes what the client is
+    /// now known to have — not for the gateway's own resync, whose `since` is what was written, not received.
     private func resume(
-        _ kind: ChannelKind, since: EventID?, then: @escaping (ResumeOutcome, [OutboundEvent]) -> Void
+        _ kind: ChannelKind, since: EventID?, movesStart: Bool = true,
+        then: @escaping (ResumeOutcome, [OutboundEvent]) -> Void
     ) {
         let index = kind.index
         guard let history = context.history, let registry = context.registry, index < kindStates.count else {
@@ -544,6 +552,7 @@ final class ClientSession {
             return
         }
         kindStates[index].generation &+= 1
+        kindStates[index].resuming = true
         let generation = kindStates[index].generation
         holding |= 1 << index
         let channels = Array(kindChannels[kind] ?? [])
@@ -552,23 +561,25 @@ final class ClientSession {
             history.resume(since: since, channels: channels, limit: delivery.maxReplay)
         }.hop(to: eventLoop)
         let timeout = eventLoop.scheduleTask(in: .milliseconds(delivery.resumeTimeout.milliseconds)) {
-            self.finishResume(kind, generation: generation, since: since, result: .failure(ResumeTimeout()), then: then)
+            self.finishResume(
+                kind, generation: generation, since: since, movesStart: movesStart, result: .failure(ResumeTimeout()), then: then)
         }
         read.whenComplete { result in
             timeout.cancel()
-            self.finishResume(kind, generation: generation, since: since, result: result, then: then)
+            self.finishResume(kind, generation: generation, since: since, movesStart: movesStart, result: result, then: then)
         }
     }
 
     private struct ResumeTimeout: Error {}
 
     private func finishResume(
-        _ kind: ChannelKind, generation: UInt32, since: EventID?, result: Result<HistoryReader.Outcome, any Error>,
-        then: (ResumeOutcome, [OutboundEvent]) -> Void
+        _ kind: ChannelKind, generation: UInt32, since: EventID?, movesStart: Bool,
+        result: Result<HistoryReader.Outcome, any Error>, then: (ResumeOutcome, [OutboundEvent]) -> Void
     ) {
         let index = kind.index
         guard !isClosed, index < kindStates.count, kindStates[index].generation == generation else { return }
         kindStates[index].generation &+= 1  // a late answer (after the timeout) is ignored
+        kindStates[index].resuming = false
         switch result {
         case .success(.complete(let epoch, let top, let entries)):
             self.epoch = epoch
@@ -584,13 +595,15 @@ final class ClientSession {
                 kindStates[index].watermark = Swift.max(top, since.position)
             }
             kindStates[index].position = Swift.max(top, since?.position ?? .zero)
-            kindStates[index].subscribedAt = kindStates[index].position
+            // What the client is known to have: everything up to `top` for a new subscription; up to `since`
+            // after a resume (the replay may not reach it if this connection dies too).
+            if movesStart { kindStates[index].subscribedAt = since?.position ?? top }
             let position = EventID(epoch: epoch, position: top)
             then(since == nil ? .fresh(position: position) : .recovered(position: position, replayed: replay.count), replay)
         case .success(.incomplete(let reason, let epoch, let top)):
             self.epoch = epoch
             kindStates[index].position = top
-            kindStates[index].subscribedAt = top
+            if movesStart { kindStates[index].subscribedAt = top }
             log(.info, "resume incomplete", ["channel": "\(kind.rawValue)", "reason": "\(reason)"])
             then(.notRecovered(reason: reason, position: EventID(epoch: epoch, position: top)), [])
         case .failure(let error):
@@ -666,17 +679,31 @@ final class ClientSession {
     func resync() {
         guard resyncPending, !isClosed else { return }
         resyncPending = false
-        for kind in Array(filters.keys) {
+        // Kinds whose own resume is in flight read the history after the subscription is back anyway.
+        let kinds = filters.keys.filter { kind in !(kind.index < kindStates.count && kindStates[kind.index].resuming) }
+        guard !kinds.isEmpty else { return }
+        var remaining = kinds.count
+        var complete = true
+        var replay: [OutboundEvent] = []
+        var bits: UInt16 = 0
+        for kind in kinds {
+            bits |= 1 << kind.index
             let position = kind.index < kindStates.count ? kindStates[kind.index].position : .zero
             let since = epoch.flatMap { position == .zero ? nil : EventID(epoch: $0, position: position) }
-            resume(kind, since: since) { outcome, replay in
+            resume(kind, since: since, movesStart: false) { outcome, events in
                 self.context.metrics.resume(outcome.label)
-                guard outcome.isComplete else {
-                    self.log(.info, "closing: events lost while Redis was unreachable", ["channel": "\(kind.rawValue)"])
+                complete = complete && outcome.isComplete
+                replay += events
+                remaining -= 1
+                guard remaining == 0 else { return }
+                guard complete else {
+                    self.log(.info, "closing: events lost while Redis was unreachable")
                     self.close(code: CloseCode.insufficientState, reason: "insufficient state")
                     return
                 }
-                self.write(replay) { self.release(1 << kind.index) }
+                // All kinds at once, in position order: a Socket.IO client keeps one offset for all of them.
+                replay.sort { $0.position < $1.position }
+                self.write(replay) { self.release(bits) }
             }
         }
     }
@@ -703,7 +730,8 @@ final class ClientSession {
     /// can be recovered; only then are the missed events written — by `deliver`, which the caller calls
     /// after telling the client. When not, the subscriptions are dropped again.
     func restore(_ state: JSONValue, offset: EventID?, then: @escaping (_ recovered: Bool, _ deliver: @escaping () -> Void) -> Void) {
-        guard let identity, state["sub"]?.stringValue == identity.userId, let subs = state["subs"]?.arrayValue, canResume,
+        guard !isClosed, let identity, state["sub"]?.stringValue == identity.userId, let subs = state["subs"]?.arrayValue,
+            canResume,
             let epoch = offset?.epoch ?? state["epoch"]?.stringValue
         else {
             then(false, {})
@@ -800,4 +828,6 @@ struct KindState {
     var subscribedAt = EventPosition.zero
     /// Counts resumes, so a late answer of an abandoned one is ignored.
     var generation: UInt32 = 0
+    /// Whether a resume is reading the history now.
+    var resuming = false
 }

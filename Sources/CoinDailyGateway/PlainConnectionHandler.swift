@@ -177,6 +177,8 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         } else if context.channel.isWritable {
             slowTimer?.cancel()
             slowTimer = nil
+            replayStall?.cancel()
+            replayStall = nil
         }
         context.fireChannelWritabilityChanged()
     }
@@ -272,6 +274,18 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
             let done = replays.removeFirst()
             flush()
             writeContext.flush()
+            if replays.isEmpty, let stall = replayStall {
+                // Replay over: the normal slow-consumer rule takes over if the client is still behind.
+                stall.cancel()
+                replayStall = nil
+                if !context.channel.isWritable, slowTimer == nil {
+                    let grace = gateway.configuration.slowConsumerGrace
+                    slowTimer = context.eventLoop.scheduleTask(in: .milliseconds(max(grace.milliseconds, 1))) { [weak self] in
+                        self?.slowTimer = nil
+                        self?.closeSlow()
+                    }
+                }
+            }
             done.completion()
         }
     }

@@ -92,6 +92,8 @@ public enum EventHistory {
         local since = ARGV[2]
         if since == '' then return {'ok', epoch, top} end
         if epoch ~= ARGV[1] then return {'epoch', epoch, top} end
+        -- The client saw more than the history has: Redis came back from an older snapshot (same epoch).
+        if after(since, top) then return {'epoch', epoch, top} end
         local limit = tonumber(ARGV[3])
         local out = {'ok', epoch, top}
         local count = 0

@@ -68,6 +68,9 @@ final class RedisSubscriberCore: RedisConnectionDriverDelegate {
             promise.succeed()
             return
         }
+        // No longer confirmed from here on: a SUBSCRIBE to the same channel before Redis answered this one
+        // must wait for its own confirmation, not count the old one.
+        self.confirmed.subtract(removed)
         self.addWaiter(to: &self.unsubscribeWaiters, for: removed, promise: promise)
         self.write("UNSUBSCRIBE", channels: channels.filter { removed.contains($0) }, to: channel)
     }
@@ -123,7 +126,9 @@ final class RedisSubscriberCore: RedisConnectionDriverDelegate {
             self.confirmed.insert(channel)
             self.resolve(&self.subscribeWaiters, removing: [channel])
         case .unsubscribed(let channel, _):
-            self.confirmed.remove(channel)
+            // A re-subscription written after the UNSUBSCRIBE is confirmed by its own reply, which Redis sends
+            // after this one: only drop the channel if it is not wanted again.
+            if !self.desired.contains(channel) { self.confirmed.remove(channel) }
             self.resolve(&self.unsubscribeWaiters, removing: [channel])
         }
     }

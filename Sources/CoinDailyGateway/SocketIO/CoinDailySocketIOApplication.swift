@@ -127,7 +127,7 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     private func recover(_ previous: String, offset: EventID?, identity: VerifiedIdentity, replyTo id: String?) {
         let eventLoop = connection.session.eventLoop
         context.redis.sendFuture(["GET", RedisKeys.socketIOSession(previous)]).hop(to: eventLoop).whenComplete { result in
-            guard let session = self.session else { return }
+            guard let session = self.session, !session.isClosed else { return }
             let state: JSONValue? =
                 if case .success(let reply) = result, let bytes = reply.bytes { try? JSONValue.parse(bytes) } else { nil }
             guard let state else {
@@ -249,5 +249,6 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
             connection.disconnect(namespace: "/", closeSession: true)
         }
         session?.stop()
+        session = nil
     }
 }
