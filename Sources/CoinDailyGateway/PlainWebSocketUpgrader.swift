@@ -121,8 +121,13 @@ final class GatewayWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
                 try Self.addFrameHandlers(sync, maxBytes: server.settings.maxPayload)
                 try sync.addHandler(handler)
             } else if let make = routes.makePlainHandler {
-                try Self.addFrameHandlers(sync, maxBytes: routes.maxPlainFrameBytes)
-                try sync.addHandler(make(admittedIP))
+                do {
+                    try Self.addFrameHandlers(sync, maxBytes: routes.maxPlainFrameBytes)
+                    try sync.addHandler(make(admittedIP))  // once added, the handler returns the slot when it goes
+                } catch {
+                    if let admittedIP { routes.connectionGuard?.release(ip: admittedIP) }
+                    throw error
+                }
             } else {
                 throw ChannelError.inappropriateOperationForState
             }
