@@ -102,6 +102,7 @@ struct GatewayCommand: AsyncParsableCommand {
                 maxPayload: eioMaxPayload, connectTimeout: .milliseconds(sioConnectTimeoutMs),
                 maxBufferedBytes: maxOutboundBytes))
         configuration.slowConsumerGrace = .milliseconds(slowConsumerGraceMs)
+        configuration.engineIO.slowConsumerGrace = .milliseconds(slowConsumerGraceMs)
         configuration.security = security.settings
         configuration.delivery = delivery.settings
         configuration.tls = security.tls

@@ -807,3 +807,61 @@ async def test_redis_restart_without_persistence_is_not_recovered_epoch(stack: S
         await stay.close()
         await gone.close()
         await pub.close()
+
+
+async def test_socketio_websocket_slow_consumer_is_cut_off_with_3008(stack: Stack) -> None:
+    """A Socket.IO client on the WebSocket transport that stops reading (64 KiB outbound limit, 1 s grace) gets its
+    session closed with 3008 — counted as a slow consumer — instead of growing the gateway's buffers without bound;
+    a plain client reading on the same gateway is not cut off."""
+    limit = 65536
+    proc, port = stack.start_gateway(
+        "gateway-sio-slow", {"GATEWAY_MAX_OUTBOUND_BYTES": str(limit), "GATEWAY_SLOW_CONSUMER_GRACE_MS": "1000"})
+    pub = Publisher(stack, pad=16 * 1024)
+    fast = PlainSubscriber(pub.run)
+    ws = None
+    try:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        ws = await ws_connect(f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket", sock=sock, max_queue=1,
+                              max_size=None, ping_interval=None, compression=None, open_timeout=10, close_timeout=3)
+        assert (await asyncio.wait_for(ws.recv(), 5)).startswith("0{"), "no Engine.IO open packet"
+        await ws.send("40" + json.dumps({"token": hs256_token("dlv-sio-slow"), "offsets": False}))
+        assert (await asyncio.wait_for(ws.recv(), 5)).startswith("40{"), "CONNECT not accepted"
+        await ws.send('421["subscribe_whale_activity",{}]')
+        deadline = time.monotonic() + 5
+        while True:  # auth_success, then the ack of the subscription
+            frame = await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))
+            if frame.startswith("431"):
+                assert "subscription_confirmed" in frame, frame
+                break
+        await fast.connect(f"ws://127.0.0.1:{port}/ws")
+        cut_before = metric(port, "coindaily_gateway_slow_consumer_disconnects_total")
+        # From here on the Socket.IO client reads nothing (max_queue=1 and a 4 KiB receive buffer).
+        cut = False
+        while len(pub.ids) < 600 and not cut:
+            await pub.burst(20)
+            await asyncio.sleep(0.1)
+            cut = await asyncio.to_thread(metric, port, "coindaily_gateway_slow_consumer_disconnects_total") > cut_before
+        assert cut, f"the stalled Socket.IO client was not cut off after {len(pub.ids)} events of 16 KiB"
+        code = None
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd is not None else None
+        except asyncio.TimeoutError:
+            code = "still open"
+        assert code in (3008, None), f"close code {code} (expected 3008, or no close frame at all)"
+        deadline = time.monotonic() + 10
+        while len(fast.ids) < len(pub.ids) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert not fast.close_codes, f"the reading client was closed: {fast.close_codes}"
+        problem = check_exactly_once("reading client", fast.ids, pub.ids)
+        assert problem is None, problem
+    finally:
+        if ws is not None:
+            ws.transport.abort()
+        await fast.close()
+        await pub.close()
+        proc.stop(5)

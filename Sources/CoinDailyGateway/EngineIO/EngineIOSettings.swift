@@ -13,6 +13,9 @@ public struct EngineIOSettings: Sendable {
     public var maxBufferedBytes: Int
     /// Most binary attachments in one Socket.IO packet (default 10).
     public var maxAttachments: Int
+    /// How long a WebSocket transport may stay over the outbound limit (the channel's high watermark,
+    /// `GATEWAY_MAX_OUTBOUND_BYTES`) before the session is closed as a slow consumer (3008; default 2 s).
+    public var slowConsumerGrace: Duration = .seconds(2)
 
     /// Creates settings; the defaults are Socket.IO's.
     public init(

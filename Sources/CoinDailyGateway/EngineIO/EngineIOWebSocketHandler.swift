@@ -73,7 +73,35 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
         if session.eventLoop.inEventLoop { run() } else { session.eventLoop.execute(run) }
     }
 
+    /// Pending while the socket is over the outbound limit.
+    private var slowTimer: Scheduled<Void>?
+
+    /// A client that stops reading: after the grace period over the limit its session is closed with 3008
+    /// (reconnect and recover), so it never grows the gateway's memory without bound.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable {
+            if slowTimer == nil {
+                let grace = session.settings.slowConsumerGrace
+                slowTimer = context.eventLoop.scheduleTask(in: .milliseconds(max(grace.milliseconds, 1))) { [weak self] in
+                    self?.slowTimer = nil
+                    self?.deliver { session, probe in
+                        guard probe == nil else { return }  // only the session's own transport
+                        session.close(
+                            reason: "slow consumer: outbound buffer over the limit", notifyPoll: .close,
+                            webSocketCode: CloseCode.slowConsumer)
+                    }
+                }
+            }
+        } else {
+            slowTimer?.cancel()
+            slowTimer = nil
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        slowTimer?.cancel()
+        slowTimer = nil
         let session = self.session
         let channel = context.channel
         session.eventLoop.execute {

@@ -101,6 +101,7 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     func activity() { session?.touched() }
 
     func disconnected(reason: String) {
+        if reason.hasPrefix("slow consumer") { context.metrics.slowConsumers.increment() }
         if let pid {
             if reason == "client namespace disconnect" {
                 // An explicit disconnect ends the session: nothing to recover.
