@@ -39,7 +39,7 @@ public final class GatewayContext: Sendable {
         registry: RedisChannelRegistry? = nil, revocations: RevocationList = RevocationList(),
         clock: @escaping @Sendable () -> Int64 = { UnixTime.nowMillis() }
     ) {
-        self.connectionGuard = ConnectionGuard(settings: configuration.security, metrics: metrics)
+        self.connectionGuard = ConnectionGuard(settings: configuration.security, metrics: metrics, logger: logger)
         self.revocations = revocations
         self.history = history
         self.registry = registry

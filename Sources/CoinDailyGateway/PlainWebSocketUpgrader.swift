@@ -46,7 +46,7 @@ final class GatewayWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
             shouldUpgrade: { channel, head in
                 guard Self.accepts(head, routes: routes) else { return channel.eventLoop.makeSucceededFuture(nil) }
                 if let connectionGuard = routes.connectionGuard {
-                    if let refusal = connectionGuard.checkOrigin(head.headers) {
+                    if let refusal = connectionGuard.checkOrigin(head.headers, peer: channel.remoteAddress) {
                         admission.withLockedValue { $0 = (nil, refusal) }
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }

@@ -704,6 +704,7 @@ async def test_connections_per_ip_limit_answers_429_and_ignores_untrusted_x_forw
     another client (not believed from an untrusted peer). Closing one frees its slot."""
     gw = gateways["per_ip"]
     hits = limit_hits(gw.http, "connections_per_ip")
+    refusals_logged = len(audit_lines(gw.log(), "connection_refused"))
     opened = [await upgrade(gw.ws_url) for _ in range(2)]
     try:
         assert [u.status for u in opened] == [101, 101]
@@ -716,6 +717,9 @@ async def test_connections_per_ip_limit_answers_429_and_ignores_untrusted_x_forw
         assert polling.status_code == 429, f"polling handshake: {polling.status_code} {polling.text[:200]}"
         assert polling.json()["error"]["code"] == "RATE_LIMIT_EXCEEDED", polling.text
         assert limit_hits(gw.http, "connections_per_ip") >= hits + 3
+        # refusals are audited too (at most one line per IP per second, so at least one here)
+        line = wait_for_audit(gw.proc, "connection_refused", refusals_logged)[-1]
+        assert "limit=connections_per_ip" in line and "client.ip=127.0.0.1" in line, line
 
         await opened.pop().close()
         deadline = time.monotonic() + 3

@@ -47,7 +47,7 @@ final class EngineIOServer: Sendable {
 
     /// Handles one HTTP request (not an upgrade) on the request's event loop.
     func handle(head: HTTPRequestHead, body: ByteBuffer, responder: HTTPResponder, channel: any Channel) {
-        if let refusal = connectionGuard?.checkOrigin(head.headers) {
+        if let refusal = connectionGuard?.checkOrigin(head.headers, peer: channel.remoteAddress) {
             responder.respond(refusal.status, contentType: "application/json", body: ByteBuffer(string: refusal.body))
             return
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -59,20 +60,38 @@ public final class ConnectionGuard: Sendable {
         var perUser: [String: Int] = [:]
         var attempts: [String: TokenBucket] = [:]
         var lastPrune: UInt64 = 0
+        /// When a refusal was last logged per IP (at most one audit line per IP per second).
+        var lastLogged: [String: UInt64] = [:]
     }
 
     private let settings: SecuritySettings
     private let origins: OriginPolicy
     private let resolver: ClientAddressResolver
     private let metrics: GatewayMetrics
+    private let logger: Logger?
     private let state = Mutex(State())
 
-    /// Creates a guard.
-    public init(settings: SecuritySettings, metrics: GatewayMetrics) {
+    /// Creates a guard; refusals are logged as audit lines to `logger` (at most one per IP per second).
+    public init(settings: SecuritySettings, metrics: GatewayMetrics, logger: Logger? = nil) {
         self.settings = settings
         self.origins = OriginPolicy(allowed: settings.allowedOrigins)
         self.resolver = ClientAddressResolver(trustedProxies: settings.trustedProxies)
         self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// An audit line for a refused connection: `audit=connection_refused`, `limit`, `client.ip`.
+    private func audit(_ refusal: Refusal, ip: String, nowNanos: UInt64 = NIODeadline.now().uptimeNanoseconds) {
+        guard let logger else { return }
+        let due = state.withLock { state in
+            if let last = state.lastLogged[ip], nowNanos &- last < 1_000_000_000 { return false }
+            state.lastLogged[ip] = nowNanos
+            return true
+        }
+        guard due else { return }
+        logger.notice(
+            "connection refused: \(refusal.message)",
+            metadata: ["audit": "connection_refused", "limit": "\(refusal.limit)", "client.ip": "\(ip)"])
     }
 
     /// The client IP of a request (``ClientAddressResolver``).
@@ -81,11 +100,13 @@ public final class ConnectionGuard: Sendable {
     }
 
     /// Whether the request's `Origin` (if any) is allowed; counts a refusal.
-    public func checkOrigin(_ headers: HTTPHeaders) -> Refusal? {
+    public func checkOrigin(_ headers: HTTPHeaders, peer: SocketAddress? = nil) -> Refusal? {
         let origin = headers.first(name: "Origin")
         guard origins.allows(origin) else {
             metrics.limitHit("origin")
-            return .originNotAllowed(origin ?? "")
+            let refusal = Refusal.originNotAllowed(origin ?? "")
+            audit(refusal, ip: clientIP(peer: peer, headers: headers))
+            return refusal
         }
         return nil
     }
@@ -112,7 +133,10 @@ public final class ConnectionGuard: Sendable {
             state.perIP[ip] = open + 1
             return nil
         }
-        if let refusal { metrics.limitHit(refusal.limit) }
+        if let refusal {
+            metrics.limitHit(refusal.limit)
+            audit(refusal, ip: ip, nowNanos: nowNanos)
+        }
         return refusal
     }
 
@@ -154,5 +178,6 @@ public final class ConnectionGuard: Sendable {
         state.lastPrune = nowNanos
         let rate = settings.connectionAttemptsPerIPPerSecond
         state.attempts = state.attempts.filter { !$0.value.isFull(nowNanos: nowNanos, rate: rate, capacity: rate * 2) }
+        state.lastLogged = state.lastLogged.filter { nowNanos &- $0.value < 1_000_000_000 }
     }
 }
