@@ -226,6 +226,12 @@ let package = Package(
 
         .target(
             name: "CoinDailyTestSupport",
+            dependencies: [
+                "CoinDailyRedis", "CoinDailyProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Sources/CoinDailyTestSupport"
         ),
 

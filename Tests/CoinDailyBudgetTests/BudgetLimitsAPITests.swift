@@ -1,3 +1,4 @@
+import CoinDailyTestSupport
 import CoinDailyBudget
 import CoinDailyProtocol
 import NIOCore

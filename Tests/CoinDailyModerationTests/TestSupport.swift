@@ -91,17 +91,9 @@ struct RedisFixture: Sendable {
 
     static var group: any EventLoopGroup { MultiThreadedEventLoopGroup.singleton }
 
-    static func logger(_ label: String) -> Logger {
-        var logger = Logger(label: "test.\(label)")
-        logger.logLevel = .critical
-        return logger
-    }
+    static func logger(_ label: String) -> Logger { quietLogger(label) }
 
-    static func configuration(port: Int) -> RedisConfiguration {
-        RedisConfiguration(
-            host: "127.0.0.1", port: port, connectTimeout: .seconds(2), commandTimeout: .seconds(5),
-            reconnectBackoffInitial: .milliseconds(20), reconnectBackoffMax: .milliseconds(300))
-    }
+    static func configuration(port: Int) -> RedisConfiguration { redisConfiguration(port: port) }
 
     /// Starts redis-server and subscribes to the moderation channel.
     static func start() async throws -> RedisFixture {

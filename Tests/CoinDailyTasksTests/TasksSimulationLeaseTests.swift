@@ -1,3 +1,4 @@
+import CoinDailyTestSupport
 import CoinDailyProducer
 import CoinDailyProtocol
 import CoinDailyRedis

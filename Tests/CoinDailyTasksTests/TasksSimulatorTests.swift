@@ -1,3 +1,4 @@
+import CoinDailyTestSupport
 import CoinDailyProtocol
 import CoinDailyTasks
 import NIOCore

@@ -12,98 +12,12 @@ import Synchronization
 /// A fixed epoch-millisecond origin for tests.
 let t0: Int64 = 1_700_000_000_000
 
-/// Thrown when a test waited too long; the test fails instead of hanging.
-struct TestTimeout: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out: \(what)" }
-}
-
 /// Polls `condition` every 20 ms until it is true, or throws ``TestTimeout`` after `seconds`.
 func eventually(_ seconds: Double = 10, _ what: String, _ condition: @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw TestTimeout(what: what)
+    try await TestTimeout.poll(seconds, what, condition)
 }
 
-func quietLogger(_ label: String) -> Logger {
-    var logger = Logger(label: "test.\(label)")
-    logger.logLevel = .critical
-    return logger
-}
-
-func redisConfiguration(port: Int) -> RedisConfiguration {
-    RedisConfiguration(
-        host: "127.0.0.1", port: port, connectTimeout: .seconds(2), commandTimeout: .seconds(10),
-        reconnectBackoffInitial: .milliseconds(20), reconnectBackoffMax: .milliseconds(300))
-}
-
-/// Received pub/sub messages, in arrival order.
-final class MessageLog: Sendable {
-    let list = Mutex<[(channel: String, payload: String)]>([])
-}
-
-/// Everything published on some channels, as decoded envelopes, in arrival order.
-final class ChannelRecorder: Sendable {
-    private let log: MessageLog
-    let subscriber: RedisSubscriber
-
-    init(port: Int, channels: [String]) async throws {
-        let log = MessageLog()
-        self.log = log
-        subscriber = RedisSubscriber(
-            configuration: redisConfiguration(port: port), eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: quietLogger("subscriber"),
-            onMessages: { batch in
-                log.list.withLock { list in
-                    for message in batch { list.append((message.channel, String(buffer: message.payload))) }
-                }
-            })
-        subscriber.start()
-        try await subscriber.subscribe(channels).get()
-    }
-
-    /// The payloads received on `channel`.
-    func payloads(_ channel: String) -> [String] {
-        log.list.withLock { $0.filter { $0.channel == channel }.map(\.payload) }
-    }
-
-    /// The `data` of every envelope received on `channel`.
-    func data(_ channel: String) -> [JSONValue] {
-        payloads(channel).compactMap { try? EventEnvelope.parse(ByteBuffer(string: $0)).data }
-    }
-
-    /// Waits until `channel` has `count` messages.
-    func wait(_ channel: String, count: Int) async throws {
-        try await eventually(10, "\(count) messages on \(channel)") { self.payloads(channel).count >= count }
-    }
-
-    func shutdown() async { await subscriber.shutdown() }
-}
-
-/// A real redis-server and a client for one test; everything is torn down after `body`.
-func withRedis<T: Sendable>(
-    _ body: @Sendable (_ server: RedisServerProcess, _ redis: RedisClient) async throws -> T
-) async throws -> T {
-    let server = try RedisServerProcess()
-    try await server.start()
-    let redis = RedisClient(
-        configuration: redisConfiguration(port: server.port), eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-        logger: quietLogger("redis"))
-    redis.start()
-    do {
-        let result = try await body(server, redis)
-        await redis.shutdown()
-        server.kill()
-        return result
-    } catch {
-        await redis.shutdown()
-        server.kill()
-        throw error
-    }
-}
+// quietLogger, redisConfiguration, withRedis and ChannelRecorder come from CoinDailyTestSupport.
 
 func makeProducer(_ redis: RedisClient, _ configuration: TasksConfiguration = TasksConfiguration()) -> TasksProducer {
     TasksProducer(configuration: configuration, redis: redis, logger: quietLogger("tasks"))
