@@ -1,5 +1,6 @@
 public import CoinDailyRedis
 public import Logging
+public import NIOCore
 import NIOPosix
 
 /// A logger that stays silent (critical only), for clients and producers under test.
@@ -10,10 +11,10 @@ public func quietLogger(_ label: String) -> Logger {
 }
 
 /// The client settings tests use against a local `redis-server`: quick connect, patient commands, fast
-/// reconnects (tests kill and restart Redis).
-public func redisConfiguration(port: Int) -> RedisConfiguration {
+/// reconnects (tests kill and restart Redis); the command deadline keeps a test from waiting forever on a dead server.
+public func redisConfiguration(port: Int, commandTimeout: TimeAmount = .seconds(10)) -> RedisConfiguration {
     RedisConfiguration(
-        host: "127.0.0.1", port: port, connectTimeout: .seconds(2), commandTimeout: .seconds(10),
+        host: "127.0.0.1", port: port, connectTimeout: .seconds(2), commandTimeout: commandTimeout,
         reconnectBackoffInitial: .milliseconds(20), reconnectBackoffMax: .milliseconds(300))
 }
 

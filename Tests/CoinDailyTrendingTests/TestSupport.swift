@@ -1,3 +1,4 @@
+import CoinDailyTestSupport
 import CoinDailyProtocol
 import CoinDailyRedis
 import CoinDailyTrending
@@ -33,18 +34,10 @@ func eventually(_ seconds: Double = 10, _ what: String, _ condition: () async th
 enum TestRedis {
     static var group: any EventLoopGroup { MultiThreadedEventLoopGroup.singleton }
 
-    static func logger(_ label: String) -> Logger {
-        var logger = Logger(label: "test.\(label)")
-        logger.logLevel = .critical
-        return logger
-    }
+    static func logger(_ label: String) -> Logger { quietLogger(label) }
 
-    /// Fast reconnects, and a command deadline so that no test waits forever on a dead server.
-    static func configuration(port: Int) -> RedisConfiguration {
-        RedisConfiguration(
-            host: "127.0.0.1", port: port, connectTimeout: .seconds(2), commandTimeout: .seconds(3),
-            reconnectBackoffInitial: .milliseconds(20), reconnectBackoffMax: .milliseconds(300))
-    }
+    /// Fast reconnects, and a short command deadline.
+    static func configuration(port: Int) -> RedisConfiguration { redisConfiguration(port: port, commandTimeout: .seconds(3)) }
 
     static func client(port: Int, _ label: String = "client") -> RedisClient {
         RedisClient(configuration: configuration(port: port), eventLoopGroup: group, logger: logger(label))
