@@ -165,14 +165,10 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         if !context.channel.isWritable, !closing {
             // Over the limit: the client gets the grace period to catch up (a burst, or the end of a replay
             // that filled the socket), not more; at twice the limit ``writeEvent(_:)`` cuts it off at once.
-            let grace = gateway.configuration.slowConsumerGrace
-            if grace == .zero {
+            if gateway.configuration.slowConsumerGrace == .zero {
                 closeSlow()
-            } else if slowTimer == nil {
-                slowTimer = context.eventLoop.scheduleTask(in: .milliseconds(grace.milliseconds)) { [weak self] in
-                    self?.slowTimer = nil
-                    self?.closeSlow()
-                }
+            } else {
+                startSlowTimer(context.eventLoop)
             }
         } else if context.channel.isWritable {
             slowTimer?.cancel()
@@ -185,6 +181,16 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     /// Pending while the outbound buffer is over the limit (see ``channelWritabilityChanged(context:)``).
     private var slowTimer: Scheduled<Void>?
+
+    /// Starts the grace period over the outbound limit, unless it is running.
+    private func startSlowTimer(_ eventLoop: any EventLoop) {
+        guard slowTimer == nil else { return }
+        let grace = gateway.configuration.slowConsumerGrace.milliseconds
+        slowTimer = eventLoop.scheduleTask(in: .milliseconds(max(grace, 1))) { [weak self] in
+            self?.slowTimer = nil
+            self?.closeSlow()
+        }
+    }
 
     private func closeSlow() {
         guard !closing else { return }
@@ -278,13 +284,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
                 // Replay over: the normal slow-consumer rule takes over if the client is still behind.
                 stall.cancel()
                 replayStall = nil
-                if !context.channel.isWritable, slowTimer == nil {
-                    let grace = gateway.configuration.slowConsumerGrace
-                    slowTimer = context.eventLoop.scheduleTask(in: .milliseconds(max(grace.milliseconds, 1))) { [weak self] in
-                        self?.slowTimer = nil
-                        self?.closeSlow()
-                    }
-                }
+                if !context.channel.isWritable { startSlowTimer(context.eventLoop) }
             }
             done.completion()
         }

@@ -865,3 +865,67 @@ async def test_socketio_websocket_slow_consumer_is_cut_off_with_3008(stack: Stac
         await fast.close()
         await pub.close()
         proc.stop(5)
+
+
+async def test_history_off_answers_since_with_recovered_false_and_no_position(stack: Stack) -> None:
+    """A gateway started with GATEWAY_HISTORY=off serves live events without resume: a subscription gets no
+    ``position``, and one with ``since`` is confirmed with ``recovered: false`` and reason ``history disabled`` (never a
+    silent pretence of recovery); live events still arrive."""
+    proc, port = stack.start_gateway("gateway-no-history", {"GATEWAY_HISTORY": "off"})
+    pub = Publisher(stack)
+    client = await open_client(f"ws://127.0.0.1:{port}/ws")
+    try:
+        assert (await client.auth(hs256_token("dlv-nohist")))["type"] == "auth_success"
+        first = await pub.publish()
+        reply = await client.subscribe("whale_activity", {"since": first})
+        assert reply["type"] == "subscription_confirmed", reply
+        data = reply["data"]
+        assert data.get("recovered") is False and data.get("reason") == "history disabled", data
+        assert "position" not in data, data
+        live = await pub.publish()
+        deadline = time.monotonic() + 5
+        while True:
+            msg = await client.recv(max(0.1, deadline - time.monotonic()), "the live event")
+            if msg.get("type") == WHALE_EVENT and msg.get("id") == live:
+                break
+    finally:
+        await client.close()
+        await pub.close()
+        proc.stop(5)
+
+
+async def test_resume_while_redis_does_not_answer_is_recovered_false_within_the_timeout(stack: Stack) -> None:
+    """Redis stalls (``CLIENT PAUSE … WRITE`` holds the resume script) while a client subscribes with ``since`` on a
+    gateway with GATEWAY_RESUME_TIMEOUT_MS=300: the subscription is still confirmed, promptly, with
+    ``recovered: false`` / ``history unavailable`` (never a hang, never a claimed recovery), and live events flow once
+    Redis answers again."""
+    proc, port = stack.start_gateway("gateway-resume-timeout", {"GATEWAY_RESUME_TIMEOUT_MS": "300"})
+    pub = Publisher(stack)
+    holder = await open_client(f"ws://127.0.0.1:{port}/ws")  # keeps the channel subscribed on the gateway
+    client = await open_client(f"ws://127.0.0.1:{port}/ws")
+    admin = stack.redis()
+    try:
+        for c, sub in ((holder, "dlv-hold"), (client, "dlv-stall")):
+            assert (await c.auth(hs256_token(sub)))["type"] == "auth_success"
+        assert (await holder.subscribe("whale_activity"))["type"] == "subscription_confirmed"
+        since = await pub.publish()
+        admin.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+        started = time.monotonic()
+        reply = await client.subscribe("whale_activity", {"since": since})
+        waited = time.monotonic() - started
+        assert reply["type"] == "subscription_confirmed", reply
+        assert reply["data"].get("recovered") is False and reply["data"].get("reason") == "history unavailable", reply
+        assert waited < 1.2, f"confirmation took {waited:.2f}s with a 300 ms resume timeout"
+        live = await pub.publish()  # blocked until the pause ends, then published
+        deadline = time.monotonic() + 5
+        while True:
+            msg = await client.recv(max(0.1, deadline - time.monotonic()), "the live event after the stall")
+            if msg.get("type") == WHALE_EVENT and msg.get("id") == live:
+                break
+    finally:
+        admin.execute_command("CLIENT", "UNPAUSE")
+        admin.close()
+        await holder.close()
+        await client.close()
+        await pub.close()
+        proc.stop(5)

@@ -951,3 +951,20 @@ async def test_token_expiring_then_in_band_refresh_keeps_the_connection(stack: S
     gw = gateways["strict"]
     await asyncio.gather(_plain_expiry(stack, gw, refresh=True), _plain_expiry(stack, gw, refresh=False),
                          _sio_refresh(stack, gw))
+
+
+@pytest.mark.parametrize("flags, complaint", [
+    (["--trusted-proxies", "10.0.0.0/8,not-an-ip"], "not-an-ip"),
+    (["--tls-cert", "/nonexistent.pem"], "--tls-cert and --tls-key go together"),
+    (["--rate-limit-per-second", "0"], "rate limit settings must be positive"),
+    (["--max-connections-per-ip=-1"], "connection limits must be positive"),
+    (["--history", "maybe"], "take on or off"),
+])
+def test_bad_security_and_delivery_flags_stop_the_gateway_with_a_clear_message(flags: list[str], complaint: str) -> None:
+    """A misconfigured limit, proxy list, TLS pair or switch is refused at startup (exit 64, the message names the
+    problem) instead of running with a silently different policy."""
+    import subprocess  # noqa: PLC0415 - only here
+    result = subprocess.run([binary("coindaily-gateway"), "--port", "0", *flags], capture_output=True, text=True,
+                            timeout=20)
+    assert result.returncode == 64, (result.returncode, result.stderr[-500:])
+    assert complaint in result.stderr, result.stderr[-500:]

@@ -1,4 +1,4 @@
-import Foundation
+import CoinDailyProtocol
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -51,7 +51,7 @@ public final class ConnectionGuard: Sendable {
 
         /// `{"error":{"code","message"}}`.
         public var body: String {
-            #"{"error":{"code":"\#(code)","message":"\#(message.replacingOccurrences(of: "\"", with: "'"))"}}"#
+            JSONWriter.string(["error": ["code": .string(code), "message": .string(message)]])
         }
     }
 
