@@ -56,7 +56,4 @@ public final class RevocationList: Sendable {
             return false
         }
     }
-
-    /// Number of entries (tokens, users), for metrics.
-    public var counts: (tokens: Int, subjects: Int) { state.withLock { ($0.tokens.count, $0.subjects.count) } }
 }

@@ -1,0 +1,42 @@
+import CoinDailyAuthCore
+import Testing
+
+@Suite("Revocations as gateways keep them")
+struct RevocationListTests {
+    private func identity(_ sub: String, jti: String, issuedAtMillis: Int64) -> VerifiedIdentity {
+        VerifiedIdentity(userId: sub, roles: ["user"], expiresAtMillis: issuedAtMillis + 3_600_000, tokenId: jti, issuedAtMillis: issuedAtMillis)
+    }
+
+    @Test("announcements round-trip; junk is not one")
+    func json() {
+        for revocation in [Revocation.token(id: "j-1", expiresAtMillis: 1_700_000_360_000), .subject("alice", beforeMillis: 1_700_000_000_500)] {
+            #expect(Revocation(json: revocation.json) == revocation)
+        }
+        #expect(Revocation(json: "{}") == nil)
+        #expect(Revocation(json: #"{"jti":""}"#) == nil)
+        #expect(Revocation(json: #"{"sub":"alice"}"#) == nil)
+        #expect(Revocation(json: "not json") == nil)
+    }
+
+    @Test("a user revocation covers tokens issued up to its second, not later ones nor other users")
+    func subject() {
+        let revocation = Revocation.subject("alice", beforeMillis: 1_700_000_000_500)
+        #expect(revocation.applies(to: identity("alice", jti: "a", issuedAtMillis: 1_699_999_999_000)))
+        #expect(revocation.applies(to: identity("alice", jti: "b", issuedAtMillis: 1_700_000_000_000)))  // same second
+        #expect(!revocation.applies(to: identity("alice", jti: "c", issuedAtMillis: 1_700_000_001_000)))
+        #expect(!revocation.applies(to: identity("bob", jti: "d", issuedAtMillis: 1_699_999_999_000)))
+    }
+
+    @Test("a reload from the Redis hashes keeps what announcements added and drops expired token entries")
+    func reload() {
+        let list = RevocationList()
+        list.add(.token(id: "announced", expiresAtMillis: 2_000))
+        list.replace(tokenHash: ["stored", "3000", "expired", "500"], subjectHash: ["bob", "1000"], nowMillis: 1_000)
+        #expect(list.isRevoked(identity("x", jti: "announced", issuedAtMillis: 0)))
+        #expect(list.isRevoked(identity("x", jti: "stored", issuedAtMillis: 0)))
+        #expect(!list.isRevoked(identity("x", jti: "expired", issuedAtMillis: 0)))
+        #expect(list.isRevoked(identity("bob", jti: "any", issuedAtMillis: 900)))
+        #expect(!list.isRevoked(identity("bob", jti: "any", issuedAtMillis: 2_000)))
+        #expect(!list.isRevoked(identity("carol", jti: "other", issuedAtMillis: 0)))
+    }
+}
