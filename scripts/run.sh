@@ -175,7 +175,7 @@ wait_http() {
 if [[ -n ${REDIS_URL:-} ]]; then
   say "using Redis at $REDIS_URL"
 elif port_in_use "$REDIS_PORT"; then
-  redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG \
+  [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null || true) == PONG ]] \
     || die "port $REDIS_PORT is in use by something that is not Redis (set REDIS_PORT or REDIS_URL)"
   REDIS_URL=redis://127.0.0.1:$REDIS_PORT
   say "a Redis already answers on port $REDIS_PORT; using it (set REDIS_PORT=... to start a private one)"
@@ -183,7 +183,7 @@ else
   REDIS_URL=redis://127.0.0.1:$REDIS_PORT
   start 0 redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN_DIR/redis" --appendonly no
   deadline=$((SECONDS + 30))
-  until redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; do
+  until [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null || true) == PONG ]]; do
     kill -0 "$(last_pid)" 2>/dev/null || die "redis-server exited during startup; see run/logs/redis.log"
     ((SECONDS < deadline)) || die "redis-server not answering on port $REDIS_PORT"
     sleep 0.1
