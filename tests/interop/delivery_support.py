@@ -202,8 +202,9 @@ class SioSubscriber:
         self.errors: list[str] = []
         self.marks: list[int] = []  # len(ids) at each connect
 
-    async def connect(self, http_url: str, subscribe: bool = True) -> str | None:
-        """Connects (recovering when a pid is known); returns the auth_success pid."""
+    async def connect(self, http_url: str, subscribe: bool = True, transports: list[str] | None = None) -> str | None:
+        """Connects (recovering when a pid is known) over ``transports`` (WebSocket only by default); returns the
+        auth_success pid."""
         self._harvest()
         self.marks.append(len(self.ids))
         client = SioClient()
@@ -213,7 +214,7 @@ class SioSubscriber:
             auth["pid"] = self.pid
             if self.offset is not None:
                 auth["offset"] = self.offset
-        await client.connect(http_url, auth=auth, transports=["websocket"])
+        await client.connect(http_url, auth=auth, transports=transports or ["websocket"])
         data = await client.event("auth_success", 0, timeout=5)
         pid = data.get("pid")
         self.pids.append(pid)

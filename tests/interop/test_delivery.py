@@ -699,6 +699,48 @@ async def test_resume_replay_larger_than_the_outbound_limit_reaches_a_reading_cl
         proc.stop(5)
 
 
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_socketio_recovery_replay_larger_than_the_outbound_limit_reaches_the_client(
+        stack: Stack, transport: str) -> None:
+    """The Socket.IO counterpart: a socket recovers after missing 12 events of 16 KiB (192 KiB) on a gateway with a
+    64 KiB outbound limit. The replay is paced by what the transport can take (WebSocket writability, the long-polling
+    queue being collected), so it arrives whole, in order, without the session being closed as a slow consumer —
+    over long-polling such a replay used to overflow the Engine.IO queue and close the session at once, and the
+    client's next recovery met the same replay again."""
+    limit = 65536
+    proc, port = stack.start_gateway(f"gateway-sio-replay-{transport}", {"GATEWAY_MAX_OUTBOUND_BYTES": str(limit)})
+    url = f"http://127.0.0.1:{port}"
+    pub = Publisher(stack, pad=16 * 1024)
+    sub = SioSubscriber(pub.run)
+    try:
+        pid = await sub.connect(url)
+        assert sub.client is not None
+        drop_sio_transport(sub.client)
+        await wait_disconnected(sub.client)
+        await sub.close()
+        missed = await pub.burst(12)
+        new_pid = await sub.connect(url, subscribe=False, transports=[transport])
+        assert new_pid == pid, f"not recovered over {transport}: pid {new_pid}, was {pid}"
+        deadline = time.monotonic() + 10
+        while len(sub.received()) < 12 and sub.connected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert sub.connected, \
+            f"the session was closed during a 192 KiB replay over {transport} with a {limit} B limit; " \
+            f"it had received {len(sub.ids)} of {len(missed)}"
+        live = await pub.burst(2)
+        deadline = time.monotonic() + 5
+        while len(sub.received()) < 14 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        assert sub.connected, f"closed after the replay over {transport}"
+        assert sub.received() == missed + live, f"received {sub.ids}, published {pub.ids}"
+        assert not sub.errors, sub.errors
+    finally:
+        await sub.close()
+        await pub.close()
+        proc.stop(5)
+
+
 # ---- Redis restarts (disruptive: they run after every other test) --------------------------------------------------------
 
 async def _wait_ids(subs: list[PlainSubscriber], count: int, timeout: float = 10) -> None:

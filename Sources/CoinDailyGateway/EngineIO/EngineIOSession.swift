@@ -38,6 +38,8 @@ final class EngineIOSession: @unchecked Sendable {
     var clientIP = "unknown"
     /// Called once when the session closes (releases its connection-limit slot).
     var onClose: (() -> Void)?
+    /// Called once when the transport can take more after ``hasRoom`` said no (see ``whenRoom(_:)``).
+    private var roomWaiter: (() -> Void)?
 
     init(id: String, eventLoop: any EventLoop, settings: EngineIOSettings, transport: Transport, registry: EngineIORegistry) {
         self.id = id
@@ -137,6 +139,7 @@ final class EngineIOSession: @unchecked Sendable {
             }
             queuedBytes = 0
             channel.flush()
+            if channel.isWritable { notifyRoom() }
         default:
             // Before "5", only the probe belongs on this socket; anything else goes through normally.
             receive(packet)
@@ -243,9 +246,46 @@ final class EngineIOSession: @unchecked Sendable {
         }
         queuedBytes = 0
         responder.respond(.ok, contentType: "text/plain; charset=UTF-8", body: body)
+        notifyRoom()
     }
 
     // MARK: Outbound
+
+    /// Whether the transport can take more without nearing its limit: a WebSocket below its high water
+    /// mark, a polling queue below half of ``EngineIOSettings/maxBufferedBytes``. Writers of long bursts
+    /// (replays) stop when it is false and continue from ``whenRoom(_:)``, so a client that reads is never
+    /// cut off as a slow consumer for a burst the gateway chose to write.
+    var hasRoom: Bool {
+        switch transport {
+        case .websocket(let channel): channel.isWritable
+        case .polling, .upgrading: queuedBytes < settings.maxBufferedBytes / 2
+        }
+    }
+
+    /// Calls `body` (once, on ``eventLoop``) when the transport has room again: a long-poll took the queue,
+    /// the WebSocket drained below its low water mark, or the upgrade moved the queue to the WebSocket.
+    /// A later call replaces an earlier one; a closed session never calls it. When there is room already
+    /// (a flush drained the socket before the call), `body` runs on the next loop tick.
+    func whenRoom(_ body: @escaping () -> Void) {
+        guard !isClosed else { return }
+        roomWaiter = body
+        if hasRoom { notifyRoom() }
+    }
+
+    /// The WebSocket became writable again (called on ``eventLoop`` by its handler).
+    func transportWritable() {
+        if case .websocket = transport { notifyRoom() }
+    }
+
+    private func notifyRoom() {
+        guard let waiter = roomWaiter else { return }
+        roomWaiter = nil
+        // Not from inside the write or response that made room: the waiter writes again.
+        eventLoop.execute { [weak self] in
+            guard let self, !self.isClosed else { return }
+            waiter()
+        }
+    }
 
     /// Queues or writes one packet (not flushed).
     func send(packet: EngineIOPacket) {
@@ -304,6 +344,7 @@ final class EngineIOSession: @unchecked Sendable {
     ) {
         guard !isClosed else { return }
         isClosed = true
+        roomWaiter = nil
         pingTask?.cancel()
         pongDeadline?.cancel()
         if let onClose {

@@ -95,6 +95,10 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
         } else {
             slowTimer?.cancel()
             slowTimer = nil
+            deliver { session, probe in
+                guard probe == nil else { return }
+                session.transportWritable()
+            }
         }
         context.fireChannelWritabilityChanged()
     }

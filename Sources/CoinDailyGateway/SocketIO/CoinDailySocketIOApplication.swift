@@ -1,6 +1,7 @@
 import CoinDailyAuthCore
 import CoinDailyProtocol
 import CoinDailyRedis
+import DequeModule
 import NIOCore
 import NIOWebSocket
 
@@ -31,7 +32,10 @@ struct CoinDailySocketIOApplication: SocketIOApplication {
 ///   any gateway and replays what was missed; the reply then carries the same `pid` (the client's
 ///   `socket.recovered` becomes true). See `docs/delivery.md`.
 final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
-    private unowned let connection: SocketIOConnection
+    /// Strong on purpose: a write may close the Engine.IO session (a slow consumer), which releases the
+    /// connection while this socket is still in the middle of a call that uses it (an `unowned` reference
+    /// crashed the gateway there). The cycle is broken when the connection drops its sockets on close.
+    private let connection: SocketIOConnection
     private let context: GatewayContext
     private var session: ClientSession?
     private var awaitingConnectAuth = false
@@ -43,6 +47,8 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     private var usesOffsets = false
     /// When the kept state's expiry was last pushed forward.
     private var stateTouched: UInt64 = 0
+    /// Replays waiting to be written, in order, each with its completion (see ``writeReplay(_:completion:)``).
+    private var replays: Deque<(events: ArraySlice<OutboundEvent>, completion: () -> Void)> = []
 
     init(connection: SocketIOConnection, context: GatewayContext) {
         self.connection = connection
@@ -110,6 +116,7 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
                 touchState(force: true)
             }
         }
+        replays.removeAll()
         session?.stop()
         session = nil
     }
@@ -231,6 +238,38 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     }
 
     func flush() { connection.session.flush() }
+
+    /// Paced like the plain transport's: events are written while the Engine.IO transport has room (a
+    /// WebSocket below its high water mark, a polling queue below half its limit), the rest when the
+    /// client has read (``EngineIOSession/whenRoom(_:)``). A replay larger than the outbound limit thus
+    /// reaches a reading client whole over both transports instead of closing it as a slow consumer.
+    func writeReplay(_ events: [OutboundEvent], completion: @escaping () -> Void) {
+        replays.append((events[...], completion))
+        if replays.count == 1 { pumpReplay() }
+    }
+
+    private func pumpReplay() {
+        let engine = connection.session
+        while !replays.isEmpty {
+            guard connection.isConnected("/"), !engine.isClosed else {
+                replays.removeAll()  // the session is gone; its completions would deliver nothing
+                return
+            }
+            while let event = replays[0].events.first {
+                guard engine.hasRoom else {
+                    // Waiting first: the flush itself may drain the socket and report the room.
+                    engine.whenRoom { [weak self] in self?.pumpReplay() }
+                    engine.flush()
+                    return
+                }
+                replays[0].events.removeFirst()
+                _ = writeEvent(event)
+            }
+            let done = replays.removeFirst()
+            engine.flush()
+            done.completion()
+        }
+    }
 
     /// Engine.IO has its own heartbeat; this tick keeps the recovery state alive in Redis.
     func sendKeepAlive() { touchState(force: false) }
