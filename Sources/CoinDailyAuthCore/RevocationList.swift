@@ -4,6 +4,10 @@ import Synchronization
 /// The revocations a gateway knows, checked on every authentication. Filled from the Redis hashes
 /// (``RedisKeys/revokedTokenIDs``, ``RedisKeys/revokedSubjects``) at start and periodically, and from
 /// each announcement as it arrives. Safe from any thread.
+///
+/// Bounded: a token entry is dropped once its `exp` passed, a user entry once it is older than
+/// ``subjectRetentionMillis`` (the longest token lifetime: every token it could cover has expired), on
+/// every reload — also entries the Redis hashes lost (a Redis restarted empty), which are kept until then.
 public final class RevocationList: Sendable {
     private struct State {
         var tokens: [String: Int64] = [:]
@@ -11,9 +15,18 @@ public final class RevocationList: Sendable {
     }
 
     private let state = Mutex(State())
+    /// How long a user revocation is kept after its `before` (default 24 h, the auth service's `--max-ttl`).
+    public let subjectRetentionMillis: Int64
 
-    /// Creates an empty list.
-    public init() {}
+    /// Creates an empty list that keeps user revocations for `subjectRetentionMillis` (must be positive).
+    public init(subjectRetentionMillis: Int64 = 86_400_000) {
+        self.subjectRetentionMillis = max(subjectRetentionMillis, 1)
+    }
+
+    /// How many token and user entries are held (for metrics and tests).
+    public var counts: (tokens: Int, subjects: Int) {
+        state.withLock { ($0.tokens.count, $0.subjects.count) }
+    }
 
     /// Adds one revocation.
     public func add(_ revocation: Revocation) {
@@ -26,13 +39,14 @@ public final class RevocationList: Sendable {
     }
 
     /// Replaces the list with the contents of the two hashes (`HGETALL` replies as flat field/value lists),
-    /// dropping token entries that expired before `nowMillis`.
+    /// merged with what the list already holds (announcements that arrived while the reload ran, entries a
+    /// Redis restart lost), then drops token entries that expired before `nowMillis` and user entries
+    /// older than ``subjectRetentionMillis``.
     public func replace(tokenHash: [String], subjectHash: [String], nowMillis: Int64) {
         var next = State()
         var i = 0
         while i + 1 < tokenHash.count {
-            let exp = Int64(tokenHash[i + 1]) ?? Int64.max
-            if exp > nowMillis { next.tokens[tokenHash[i]] = exp }
+            next.tokens[tokenHash[i]] = Int64(tokenHash[i + 1]) ?? Int64.max
             i += 2
         }
         i = 0
@@ -40,10 +54,12 @@ public final class RevocationList: Sendable {
             if let before = Int64(subjectHash[i + 1]) { next.subjects[subjectHash[i]] = before }
             i += 2
         }
-        // Keep what announcements added since the reload started (a revocation must never be forgotten).
+        let oldestSubject = nowMillis &- subjectRetentionMillis
         state.withLock { state in
-            for (id, exp) in state.tokens where exp > nowMillis { next.tokens[id] = max(next.tokens[id] ?? 0, exp) }
+            for (id, exp) in state.tokens { next.tokens[id] = max(next.tokens[id] ?? 0, exp) }
             for (sub, before) in state.subjects { next.subjects[sub] = max(next.subjects[sub] ?? 0, before) }
+            next.tokens = next.tokens.filter { $0.value > nowMillis }
+            next.subjects = next.subjects.filter { $0.value >= oldestSubject }
             state = next
         }
     }

@@ -44,7 +44,7 @@ public final class Gateway: Service, Sendable {
         let verifier = try await TokenVerifier(hs256Secret: hs256Secret)
         let redisClient = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
         let knownTokens = KnownTokens()
-        let revocations = RevocationList()
+        let revocations = RevocationList(subjectRetentionMillis: configuration.security.revocationRetention.milliseconds)
         let refresher = GatewayRefresher(
             redis: redisClient, verifier: verifier, knownTokens: knownTokens, revocations: revocations,
             configuration: configuration, logger: logger)

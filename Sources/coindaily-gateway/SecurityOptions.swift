@@ -25,6 +25,8 @@ struct SecurityOptions: ParsableArguments {
     var trustedProxies: String = Env.string("GATEWAY_TRUSTED_PROXIES", "")
     @Option(help: "Send token_expiring this long before exp, ms (GATEWAY_TOKEN_EXPIRY_WARNING_MS).")
     var tokenExpiryWarningMs: Int = Env.int("GATEWAY_TOKEN_EXPIRY_WARNING_MS", 60_000)
+    @Option(help: "Keep a user revocation this long, seconds: the longest token lifetime, as the auth service's AUTH_MAX_TTL (GATEWAY_REVOCATION_RETENTION_SECONDS).")
+    var revocationRetentionSeconds: Int = Env.int("GATEWAY_REVOCATION_RETENTION_SECONDS", 86_400)
     @Option(help: "TLS certificate chain, PEM (GATEWAY_TLS_CERT); with --tls-key the gateway serves wss/https.")
     var tlsCert: String? = Env.optional("GATEWAY_TLS_CERT")
     @Option(help: "TLS private key, PEM (GATEWAY_TLS_KEY).")
@@ -37,6 +39,7 @@ struct SecurityOptions: ParsableArguments {
         guard maxConnectionsPerIP > 0, maxConnectionsPerUser > 0, connectionRatePerIP > 0 else {
             throw ValidationError("connection limits must be positive")
         }
+        guard revocationRetentionSeconds > 0 else { throw ValidationError("--revocation-retention-seconds must be positive") }
         let invalid = ClientAddressResolver.invalid(list(trustedProxies))
         guard invalid.isEmpty else { throw ValidationError("--trusted-proxies: not an address or CIDR: \(invalid)") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -55,6 +58,7 @@ struct SecurityOptions: ParsableArguments {
         settings.allowedOrigins = list(allowedOrigins)
         settings.trustedProxies = list(trustedProxies)
         settings.tokenExpiryWarning = .milliseconds(tokenExpiryWarningMs)
+        settings.revocationRetention = .seconds(revocationRetentionSeconds)
         return settings
     }
 

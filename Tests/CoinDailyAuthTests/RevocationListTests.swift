@@ -39,4 +39,25 @@ struct RevocationListTests {
         #expect(!list.isRevoked(identity("bob", jti: "any", issuedAtMillis: 2_000)))
         #expect(!list.isRevoked(identity("carol", jti: "other", issuedAtMillis: 0)))
     }
+
+    @Test("reloads forget what can no longer matter: expired token entries, user entries past the retention")
+    func bounded() {
+        let hour: Int64 = 3_600_000
+        let list = RevocationList(subjectRetentionMillis: 24 * hour)
+        let now: Int64 = 100 * hour
+        list.add(.subject("old", beforeMillis: now - 25 * hour))  // announced, then pruned from Redis by the auth service
+        list.add(.subject("recent", beforeMillis: now - 23 * hour))  // announced, lost from Redis (restarted empty)
+        list.add(.token(id: "gone", expiresAtMillis: now - 1))
+        list.add(.token(id: "live", expiresAtMillis: now + hour))
+        #expect(list.counts == (2, 2))
+        list.replace(tokenHash: [], subjectHash: ["stale", String(now - 30 * hour)], nowMillis: now)
+        #expect(list.counts == (1, 1))
+        #expect(list.isRevoked(identity("recent", jti: "r", issuedAtMillis: now - 24 * hour)))
+        #expect(list.isRevoked(identity("x", jti: "live", issuedAtMillis: now - hour)))
+        #expect(!list.isRevoked(identity("old", jti: "o", issuedAtMillis: now - 26 * hour)))
+        #expect(!list.isRevoked(identity("stale", jti: "s", issuedAtMillis: now - 31 * hour)))
+        // A day later the kept one goes too: memory does not grow with the number of revocations ever made.
+        list.replace(tokenHash: [], subjectHash: [], nowMillis: now + 2 * hour)
+        #expect(list.counts == (0, 0))
+    }
 }

@@ -959,6 +959,7 @@ async def test_token_expiring_then_in_band_refresh_keeps_the_connection(stack: S
     (["--rate-limit-per-second", "0"], "rate limit settings must be positive"),
     (["--max-connections-per-ip=-1"], "connection limits must be positive"),
     (["--history", "maybe"], "take on or off"),
+    (["--revocation-retention-seconds", "0"], "--revocation-retention-seconds must be positive"),
 ])
 def test_bad_security_and_delivery_flags_stop_the_gateway_with_a_clear_message(flags: list[str], complaint: str) -> None:
     """A misconfigured limit, proxy list, TLS pair or switch is refused at startup (exit 64, the message names the

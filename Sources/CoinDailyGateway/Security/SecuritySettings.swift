@@ -24,6 +24,9 @@ public struct SecuritySettings: Sendable {
     public var trustedProxies: [String] = []
     /// How long before `exp` a connection is told its token expires (`token_expiring`; default 60 s).
     public var tokenExpiryWarning: Duration = .seconds(60)
+    /// How long a user (`sub`) revocation is kept after it was made: the longest token lifetime (the auth
+    /// service's `AUTH_MAX_TTL`, default 24 h), after which every token it could cover has expired.
+    public var revocationRetention: Duration = .seconds(86_400)
 
     /// The defaults.
     public init() {}

@@ -15,7 +15,8 @@ struct ConformanceSocketIOApplication: SocketIOApplication {
 
     final class EchoSocket: SocketIONamespaceHandler {
         let namespace: String
-        unowned let connection: SocketIOConnection
+        /// Strong, like ``CoinDailySocket``'s: a write may close and release the connection mid-call.
+        let connection: SocketIOConnection
 
         init(namespace: String, connection: SocketIOConnection) {
             self.namespace = namespace
