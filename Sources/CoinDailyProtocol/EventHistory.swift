@@ -7,12 +7,21 @@
 /// - `cd:hist:<channel>` (stream): the channel's recent events; entry id `<ms>-<seq>` (the event's
 ///   position), fields `p` (the position of the channel's previous event) and `m` (the published JSON).
 ///   Trimmed by count and by age on every append, and expires when the channel is quiet for the age.
-/// - `cd:hist:last` (hash channel → position): the channel's last event, kept when its stream expires or
-///   is trimmed, so a resume can tell "nothing happened" from "what happened is gone".
+/// - `cd:hist:last:<channel>` (string, position): the channel's last event, kept when its stream expires or
+///   is trimmed, so a resume can tell "nothing happened" from "what happened is gone". It expires
+///   ``lastPositionTTLMillis`` (or the history's age, if longer) after the channel's last event, so quiet
+///   channels (per-user task channels of users long gone) do not stay in Redis for ever; a resume whose
+///   `since` is older than that and finds no `last` cannot know what it missed and is a gap.
 ///
 /// Appending, trimming and publishing happen in one Lua script, so a subscriber can never see a live
 /// event that is not in the history, nor the other way round.
 public enum EventHistory {
+    /// How long a channel's last position outlives its last event (24 h): within it a resume tells exactly
+    /// whether anything was missed; beyond it a resume of a channel that has been quiet since is a gap
+    /// (`recovered: false`), never a silent loss. Written out as `86400000` in both scripts (kept plain
+    /// Lua text, which the interop tests read from this file); a unit test checks they agree.
+    public static let lastPositionTTLMillis = 86_400_000
+
     /// A Lua function to paste at the top of a producer's script:
     /// `cd_publish(channels, json, maxlen, maxage_ms)` gives the event the next position, appends it to
     /// each channel's history, publishes it (with `"id"` and `"room"` added to the JSON object) and
@@ -35,13 +44,14 @@ public enum EventHistory {
           for _, channel in ipairs(channels) do
             local msg = body .. ',"id":"' .. id .. '","room":"' .. string.sub(channel, 7) .. '"}'
             local key = 'cd:hist:' .. channel
-            local prev = redis.call('HGET', 'cd:hist:last', channel) or '0-0'
+            local lastkey = 'cd:hist:last:' .. channel
+            local prev = redis.call('GET', lastkey) or '0-0'
             redis.call('XADD', key, 'MAXLEN', '~', maxlen, sid, 'p', prev, 'm', msg)
             if maxage > 0 then
               redis.call('XTRIM', key, 'MINID', '~', string.format('%d-0', math.max(ms - maxage, 0)))
               redis.call('PEXPIRE', key, maxage)
             end
-            redis.call('HSET', 'cd:hist:last', channel, sid)
+            redis.call('SET', lastkey, sid, 'PX', math.max(86400000, maxage))
             redis.call('PUBLISH', channel, msg)
           end
           return id
@@ -81,12 +91,22 @@ public enum EventHistory {
           return nil
         end
         local clock = redis.call('HMGET', 'cd:hist:clock', 'epoch', 'ms', 'seq')
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local epoch = clock[1]
         if not epoch then
           -- No history yet (or it was lost): start the epoch here, as the first publish would.
-          local t = redis.call('TIME')
           epoch = string.format('%x%05x', tonumber(t[1]), tonumber(t[2]))
           redis.call('HSETNX', 'cd:hist:clock', 'epoch', epoch)
+        end
+        -- Nothing is known of a channel before its last position expired: a 'since' older than that
+        -- expiry cannot be told apart from a loss. Nothing of this epoch is older than its start (the
+        -- epoch is its start time: hex seconds, five hex digits of microseconds), so '0-0' counts from there.
+        local started = (tonumber(string.sub(epoch, 1, -6), 16) or 0) * 1000
+        local function unknown(since)
+          local ms = pos(since)
+          if started > ms then ms = started end
+          return now - ms >= 86400000
         end
         local top = (clock[2] or '0') .. '-' .. (clock[3] or '0')
         local since = ARGV[2]
@@ -101,11 +121,17 @@ public enum EventHistory {
           local channel = ARGV[i]
           local entries = redis.call('XRANGE', 'cd:hist:' .. channel, '(' .. since, '+', 'COUNT', limit + 1)
           if #entries == 0 then
-            local last = redis.call('HGET', 'cd:hist:last', channel)
-            if last and after(last, since) then return {'gap', epoch, top, channel} end
+            local last = redis.call('GET', 'cd:hist:last:' .. channel)
+            if last then
+              if after(last, since) then return {'gap', epoch, top, channel} end
+            elseif unknown(since) then
+              return {'gap', epoch, top, channel}
+            end
           else
             local prev = field(entries[1][2], 'p') or '0-0'
             if after(prev, since) then return {'gap', epoch, top, channel} end
+            -- '0-0': no event within the last position's lifetime before this one.
+            if prev == '0-0' and unknown(since) then return {'gap', epoch, top, channel} end
             count = count + #entries
             if count > limit then return {'limit', epoch, top, channel} end
             for _, e in ipairs(entries) do

@@ -100,8 +100,9 @@ public enum RedisKeys {
     /// (the last event id handed out, `<ms>-<seq>`).
     public static let historyClock = "cd:hist:clock"
 
-    /// The id of the last event published on each channel: a hash from channel to `<ms>-<seq>`.
-    public static let historyLast = "cd:hist:last"
+    /// The position (`<ms>-<seq>`) of the last event published on `channel`, expiring
+    /// ``EventHistory/lastPositionTTLMillis`` after it: `cd:hist:last:cd:ev:whale_activity`.
+    public static func historyLast(_ channel: String) -> String { "cd:hist:last:" + channel }
 
     /// Prefix of the per-channel history streams.
     public static let historyPrefix = "cd:hist:"

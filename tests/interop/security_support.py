@@ -17,7 +17,8 @@ import redis as redis_lib
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from cdstack import ADMIN_KEY, HTTP, REPO_ROOT, STARTUP_DEADLINE, Proc, Stack, free_port, wait_until
+from cdstack import ADMIN_KEY, HTTP, STARTUP_DEADLINE, Proc, Stack, free_port, wait_until
+from delivery_support import publish_script
 
 # ---- extra gateways --------------------------------------------------------------------------------------------
 
@@ -143,23 +144,10 @@ def revoke(stack: Stack, body: dict) -> dict:
 
 # ---- publishing events the way producers do ------------------------------------------------------------------------
 
-_HISTORY_SWIFT = REPO_ROOT / "Sources" / "CoinDailyProtocol" / "EventHistory.swift"
-
-
-def _swift_multiline(source: str, name: str) -> str:
-    """The text of ``static let <name> = [prefix +] \"\"\"…\"\"\"`` in Swift source (indentation of the closing
-    delimiter removed, as Swift does)."""
-    m = re.search(rf'static let {name} = (?:\w+ \+ )?"""\n(.*?)\n( *)"""', source, re.S)
-    assert m, f"{name} not found in {_HISTORY_SWIFT}"
-    indent = len(m.group(2))
-    return "\n".join(line[indent:] for line in m.group(1).split("\n")) + "\n"
-
-
 def history_publish_script() -> str:
     """``EventHistory.publishScript`` (read from the Swift source, so it cannot drift): ARGV json, maxlen,
-    maxage_ms, channels…; returns the event id."""
-    source = _HISTORY_SWIFT.read_text()
-    return _swift_multiline(source, "publishFunction") + _swift_multiline(source, "publishScript")
+    maxage_ms, channels…; returns the event id. One reader of the Swift source: delivery_support's."""
+    return publish_script()
 
 
 def publish_event(r: redis_lib.Redis, channel: str, type_: str, data: dict, maxlen: int = 200,
