@@ -30,6 +30,8 @@ public final class GatewayContext: Sendable {
     let history: HistoryReader?
     /// Which Redis channels are subscribed.
     let registry: RedisChannelRegistry?
+    /// The kept state of Socket.IO sockets (connection state recovery).
+    let socketIOStates: SocketIOStateStore
     /// Open WebSocket connections on this gateway (for the heartbeat and the drain on shutdown).
     let openConnections = Atomic<Int>(0)
 
@@ -43,6 +45,7 @@ public final class GatewayContext: Sendable {
         self.revocations = revocations
         self.history = history
         self.registry = registry
+        self.socketIOStates = SocketIOStateStore(redis: redis)
         self.clock = clock
         self.configuration = configuration
         self.verifier = verifier

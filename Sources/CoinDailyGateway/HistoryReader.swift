@@ -1,10 +1,8 @@
 import CoinDailyProtocol
 import CoinDailyRedis
 import NIOCore
-import Synchronization
 
-/// Reads the event history for resumes with ``EventHistory/resumeScript`` (by `EVALSHA`, loading the
-/// script again when Redis lost it).
+/// Reads the event history for resumes with ``EventHistory/resumeScript`` (a ``LoadedScript``).
 final class HistoryReader: Sendable {
     /// What the history could give.
     enum Outcome: Sendable {
@@ -21,11 +19,10 @@ final class HistoryReader: Sendable {
         case malformedReply(String)
     }
 
-    private let redis: RedisClient
-    private let sha = Mutex<String?>(nil)
+    private let script: LoadedScript
 
     init(redis: RedisClient) {
-        self.redis = redis
+        self.script = LoadedScript(EventHistory.resumeScript, redis: redis)
     }
 
     /// Reads what came after `since` on `channels` (at most `limit` entries in all), or, without `since`,
@@ -33,27 +30,7 @@ final class HistoryReader: Sendable {
     func resume(since: EventID?, channels: [String], limit: Int) -> EventLoopFuture<Outcome> {
         let arguments =
             [since?.epoch ?? "", since?.position.description ?? "", String(limit)] + channels
-        return evaluate(arguments, retry: true).flatMapThrowing { try Self.parse($0) }
-    }
-
-    private func evaluate(_ arguments: [String], retry: Bool) -> EventLoopFuture<RESPValue> {
-        let redis = self.redis
-        guard let sha = sha.withLock({ $0 }) else {
-            return redis.sendFuture(["SCRIPT", "LOAD", EventHistory.resumeScript]).flatMap { reply in
-                guard let loaded = reply.string, reply.errorMessage == nil else {
-                    return redis.eventLoop.makeFailedFuture(ReadError.malformedReply("SCRIPT LOAD: \(reply)"))
-                }
-                self.sha.withLock { $0 = loaded }
-                return self.evaluate(arguments, retry: false)
-            }
-        }
-        return redis.sendFuture(["EVALSHA", sha, "0"] + arguments).flatMap { reply in
-            if retry, let message = reply.errorMessage, message.hasPrefix("NOSCRIPT") {
-                self.sha.withLock { $0 = nil }
-                return self.evaluate(arguments, retry: false)
-            }
-            return redis.eventLoop.makeSucceededFuture(reply)
-        }
+        return script.run(arguments: arguments).flatMapThrowing { try Self.parse($0) }
     }
 
     static func parse(_ reply: RESPValue) throws -> Outcome {

@@ -432,6 +432,76 @@ async def test_socketio_not_recovered_gets_a_new_pid_and_no_subscriptions(stack:
 
 # ---- an empty history ---------------------------------------------------------------------------------------------------
 
+async def test_socketio_a_stale_socket_cannot_overwrite_the_state_of_the_socket_that_recovered_its_pid(
+        stack: Stack, gateway_b: int) -> None:
+    """A client's connection goes silent (half-open: no close, no pong) while its socket on gateway A still lives;
+    the client recovers its pid on gateway B and subscribes to more. When A finally times the old socket out, the
+    old socket must not write its (older) state over the new socket's: the pid belongs to the socket that recovered
+    it. Checked in Redis (the kept subscriptions) and by recovering once more: both subscriptions come back."""
+    proc, port = stack.start_gateway("gateway-stale-pid", {"ENGINEIO_PING_INTERVAL_MS": "300",
+                                                           "ENGINEIO_PING_TIMEOUT_MS": "300"})
+    user = f"stale-{os.urandom(4).hex()}"
+    token = hs256_token(user)
+    pub = Publisher(stack)
+    sub = SioSubscriber(pub.run, sub=user)
+    r = stack.redis()
+    try:
+        # The old socket: a raw Engine.IO client on A that stops answering pings once subscribed.
+        old = await ws_connect(f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket", open_timeout=5)
+        frames: list[str] = []
+
+        async def frame(prefix: str) -> str:
+            while True:
+                text = await asyncio.wait_for(old.recv(), 5)
+                frames.append(text)
+                if text.startswith(prefix):
+                    return text
+        await frame("0")
+        await old.send("40" + json.dumps({"token": token}))
+        pid = json.loads((await frame("40"))[2:])["pid"]
+        await old.send('421["subscribe_whale_activity",{}]')
+        assert "subscription_confirmed" in await frame("431"), frames
+
+        # The client recovers the pid on B (A still holds the old socket) and subscribes to sentiment too.
+        sub.pid = pid
+        assert await sub.connect(f"http://127.0.0.1:{gateway_b}", subscribe=False) == pid, "not recovered on B"
+        assert sub.client is not None
+        reply = await sub.client.call("subscribe_market_sentiment", {"tokens": ["BTC"]}, timeout=5)
+        assert reply.get("type") == "subscription_confirmed", reply
+
+        def kept() -> list[str]:
+            raw = r.get(f"cd:sio:pid:{pid}")
+            state = json.loads(raw) if raw else {}
+            return sorted(s.get("type", s.get("kind", "?")) if isinstance(s, dict) else "?" for s in state.get("subs", []))
+
+        wait_until("the new socket's state (two subscriptions) in Redis", lambda: len(kept()) == 2, 5)
+        # A times the silent socket out (ping 300 ms + timeout 300 ms); its last state write comes then.
+        try:
+            while True:
+                await asyncio.wait_for(old.recv(), 5)  # pings, unanswered
+        except ConnectionClosed:
+            pass
+        await asyncio.sleep(0.5)
+        assert len(kept()) == 2, f"the timed-out old socket overwrote the recovered state: {r.get(f'cd:sio:pid:{pid}')}"
+
+        # Recover once more: both subscriptions are restored (events of the whale run still arrive).
+        drop_sio_transport(sub.client)
+        await wait_disconnected(sub.client)
+        await sub.close()
+        assert await sub.connect(stack.gateway_http, subscribe=False) == pid, "second recovery failed"
+        ids = await pub.burst(2)
+        deadline = time.monotonic() + 5
+        while len(sub.received()) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert sub.received() == ids, f"after the second recovery: {sub.ids}, published {ids}"
+        assert len(kept()) == 2
+    finally:
+        r.close()
+        await sub.close()
+        await pub.close()
+        proc.stop(5)
+
+
 async def test_position_on_an_empty_history_is_an_id_usable_as_since(stack: Stack) -> None:
     """A gateway on a Redis where nothing was ever published (a fresh deployment, or the first subscription after
     Redis lost its data): the confirmation's position must still be the client's starting point."""

@@ -39,8 +39,10 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     private let context: GatewayContext
     private var session: ClientSession?
     private var awaitingConnectAuth = false
-    /// The recovery id of this socket (`nil` when recovery is off).
+    /// The recovery id of this socket (`nil` when recovery is off, or another socket took it over).
     private var pid: String?
+    /// This socket as the owner of its `pid`'s kept state (``SocketIOStateStore``).
+    private let owner = EngineIOServer.newID()
     /// A recovery asked for in the CONNECT: the previous `pid` and the last offset the client got.
     private var recovering: (pid: String, offset: EventID?)?
     /// Whether events carry their offset as last argument.
@@ -111,7 +113,7 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         if let pid {
             if reason == "client namespace disconnect" {
                 // An explicit disconnect ends the session: nothing to recover.
-                _ = context.redis.sendFuture(["DEL", RedisKeys.socketIOSession(pid)])
+                storeState(.close)
             } else {
                 touchState(force: true)
             }
@@ -134,11 +136,9 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     /// when everything missed could be replayed, with the new one otherwise.
     private func recover(_ previous: String, offset: EventID?, identity: VerifiedIdentity, replyTo id: String?) {
         let eventLoop = connection.session.eventLoop
-        context.redis.sendFuture(["GET", RedisKeys.socketIOSession(previous)]).hop(to: eventLoop).whenComplete { result in
+        context.socketIOStates.load(pid: previous).hop(to: eventLoop).whenComplete { result in
             guard let session = self.session, !session.isClosed else { return }
-            let state: JSONValue? =
-                if case .success(let reply) = result, let bytes = reply.bytes { try? JSONValue.parse(bytes) } else { nil }
-            guard let state else {
+            guard case .success(let loaded) = result, let state = loaded else {
                 self.acceptAuthenticated(identity, pid: self.pid, replyTo: id)
                 return
             }
@@ -147,7 +147,9 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
                     self.pid = previous
                     self.acceptAuthenticated(identity, pid: previous, replyTo: id)
                     deliver()
-                    self.touchState(force: true)
+                    // This socket owns the pid now: the old one (maybe still half-open elsewhere) can no
+                    // longer write over its state.
+                    self.storeState(.takeOver)
                 } else {
                     self.acceptAuthenticated(identity, pid: self.pid, replyTo: id)
                 }
@@ -164,14 +166,27 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
 
     /// Keeps the subscriptions in Redis for the recovery window (pushed forward periodically while connected).
     private func touchState(force: Bool) {
-        guard let pid, let state = session?.exportState() else { return }
         let now = NIODeadline.now().uptimeNanoseconds
         let window = context.configuration.delivery.socketIORecoveryWindow
         guard force || now &- stateTouched >= UInt64(window.milliseconds / 3) * 1_000_000 else { return }
         stateTouched = now
-        _ = context.redis.sendFuture([
-            "SET", RedisKeys.socketIOSession(pid), JSONWriter.string(state), "PX", String(window.milliseconds),
-        ])
+        storeState(.write)
+    }
+
+    /// Writes (or, with ``SocketIOStateStore/Mode/close``, ends) the kept state of this socket's `pid`. A
+    /// write refused because another socket recovered the `pid` makes this one give it up.
+    private func storeState(_ mode: SocketIOStateStore.Mode) {
+        guard let pid else { return }
+        let state = session?.exportState()
+        guard mode == .close || state != nil else { return }
+        let eventLoop = connection.session.eventLoop
+        context.socketIOStates.store(
+            pid: pid, owner: owner, state: state, mode: mode, window: context.configuration.delivery.socketIORecoveryWindow
+        ).hop(to: eventLoop).whenSuccess { written in
+            guard !written, self.pid == pid else { return }
+            self.context.logger.debug("socket.io pid recovered by another socket", metadata: ["pid": "\(pid)"])
+            self.pid = nil
+        }
     }
 
     // MARK: SessionTransport
@@ -282,8 +297,8 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         } else {
             // Auth timeout, token expiry or revocation, limits: a server disconnect ("io server disconnect"),
             // no automatic reconnect.
-            if code == CloseCode.tokenRevoked || code == CloseCode.rateLimited, let pid {
-                _ = context.redis.sendFuture(["DEL", RedisKeys.socketIOSession(pid)])
+            if code == CloseCode.tokenRevoked || code == CloseCode.rateLimited {
+                storeState(.close)
                 self.pid = nil
             }
             connection.disconnect(namespace: "/", closeSession: true)
