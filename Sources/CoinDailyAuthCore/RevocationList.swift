@@ -42,7 +42,11 @@ public final class RevocationList: Sendable {
     /// merged with what the list already holds (announcements that arrived while the reload ran, entries a
     /// Redis restart lost), then drops token entries that expired before `nowMillis` and user entries
     /// older than ``subjectRetentionMillis``.
-    public func replace(tokenHash: [String], subjectHash: [String], nowMillis: Int64) {
+    ///
+    /// - Returns: how many entries the list did not hold before (revocations whose announcement this
+    ///   gateway missed, e.g. while its Redis subscription was down): open connections must be checked.
+    @discardableResult
+    public func replace(tokenHash: [String], subjectHash: [String], nowMillis: Int64) -> Int {
         var next = State()
         var i = 0
         while i + 1 < tokenHash.count {
@@ -55,12 +59,18 @@ public final class RevocationList: Sendable {
             i += 2
         }
         let oldestSubject = nowMillis &- subjectRetentionMillis
-        state.withLock { state in
-            for (id, exp) in state.tokens { next.tokens[id] = max(next.tokens[id] ?? 0, exp) }
-            for (sub, before) in state.subjects { next.subjects[sub] = max(next.subjects[sub] ?? 0, before) }
+        return state.withLock { state in
             next.tokens = next.tokens.filter { $0.value > nowMillis }
             next.subjects = next.subjects.filter { $0.value >= oldestSubject }
+            var learned = 0
+            for id in next.tokens.keys where state.tokens[id] == nil { learned += 1 }
+            for (sub, before) in next.subjects where before > (state.subjects[sub] ?? Int64.min) { learned += 1 }
+            for (id, exp) in state.tokens where exp > nowMillis { next.tokens[id] = max(next.tokens[id] ?? 0, exp) }
+            for (sub, before) in state.subjects where before >= oldestSubject {
+                next.subjects[sub] = max(next.subjects[sub] ?? 0, before)
+            }
             state = next
+            return learned
         }
     }
 

@@ -371,6 +371,17 @@ final class ClientSession {
     /// A revocation was announced: closes this connection (4001) if it applies to its token.
     func revoke(_ revocation: Revocation) {
         guard !isClosed, let identity, revocation.applies(to: identity) else { return }
+        closeRevoked(identity)
+    }
+
+    /// The revocation list learnt entries from Redis whose announcement was missed: closes this
+    /// connection (4001) if its token is now revoked.
+    func recheckRevocation() {
+        guard !isClosed, let identity, context.revocations.isRevoked(identity) else { return }
+        closeRevoked(identity)
+    }
+
+    private func closeRevoked(_ identity: VerifiedIdentity) {
         context.metrics.revokedDisconnects.increment()
         audit("revoked_disconnect", "closing: token revoked", ["token.jti": "\(identity.tokenId)"])
         sendError(ProtocolError(.authFailed, "token revoked"))

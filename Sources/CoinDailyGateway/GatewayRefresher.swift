@@ -21,11 +21,15 @@ final class GatewayRefresher: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let loadedKeys = Atomic<Bool>(false)
+    /// Called after a reload learnt revocations the gateway had not heard announced (open connections
+    /// must be checked against them).
+    private let onMissedRevocations: @Sendable () -> Void
 
     init(
         redis: RedisClient, verifier: TokenVerifier, knownTokens: KnownTokens, revocations: RevocationList,
-        configuration: GatewayConfiguration, logger: Logger
+        configuration: GatewayConfiguration, logger: Logger, onMissedRevocations: @escaping @Sendable () -> Void = {}
     ) {
+        self.onMissedRevocations = onMissedRevocations
         self.redis = redis
         self.verifier = verifier
         self.knownTokens = knownTokens
@@ -82,9 +86,13 @@ final class GatewayRefresher: Service, Sendable {
         do {
             let replies = try await redis.pipeline([["HGETALL", RedisKeys.revokedTokenIDs], ["HGETALL", RedisKeys.revokedSubjects]])
             if replies.count == 2, replies.allSatisfy({ $0.errorMessage == nil }) {
-                revocations.replace(
+                let learned = revocations.replace(
                     tokenHash: (replies[0].array ?? []).compactMap(\.string),
                     subjectHash: (replies[1].array ?? []).compactMap(\.string), nowMillis: UnixTime.nowMillis())
+                if learned > 0 {
+                    logger.info("revocations learnt from Redis", metadata: ["count": "\(learned)"])
+                    onMissedRevocations()
+                }
             }
         } catch {
             logger.warning("could not load revocations", metadata: ["error": "\(error)"])

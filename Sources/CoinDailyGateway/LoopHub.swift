@@ -123,6 +123,12 @@ public final class LoopHub: @unchecked Sendable {
         for session in Array(sessions.values) { session.revoke(revocation) }
     }
 
+    /// Revocations were learnt from Redis rather than announced: every session checks its token again.
+    func recheckRevocations() {
+        eventLoop.assertInEventLoop()
+        for session in Array(sessions.values) { session.recheckRevocation() }
+    }
+
     /// The gateway's Redis subscription dropped: sessions hold their live events until it is back.
     func subscriberLost() {
         eventLoop.assertInEventLoop()

@@ -53,6 +53,8 @@ struct GatewayCommand: AsyncParsableCommand {
     var eioMaxPayload: Int = Env.int("ENGINEIO_MAX_PAYLOAD", 1_000_000)
     @Option(help: "Socket.IO connect timeout, ms (SOCKETIO_CONNECT_TIMEOUT_MS).")
     var sioConnectTimeoutMs: Int = Env.int("SOCKETIO_CONNECT_TIMEOUT_MS", 45_000)
+    @Option(help: "Reload verification keys, revocations and known token symbols from Redis this often, ms; announcements apply at once, this catches what was missed (GATEWAY_REFRESH_INTERVAL_MS).")
+    var refreshIntervalMs: Int = Env.int("GATEWAY_REFRESH_INTERVAL_MS", 30_000)
     @OptionGroup var security: SecurityOptions
     @OptionGroup var delivery: DeliveryOptions
     @Flag(help: "Serve the official Engine.IO/Socket.IO test-suite applications instead (/engine.io/, /socket.io/); no Redis.")
@@ -66,7 +68,7 @@ struct GatewayCommand: AsyncParsableCommand {
             ("max-outbound-bytes", maxOutboundBytes), ("max-channels-per-connection", maxChannelsPerConnection),
             ("max-tokens-per-request", maxTokensPerRequest), ("eio-ping-interval-ms", eioPingIntervalMs),
             ("eio-ping-timeout-ms", eioPingTimeoutMs), ("eio-max-payload", eioMaxPayload),
-            ("sio-connect-timeout-ms", sioConnectTimeoutMs),
+            ("sio-connect-timeout-ms", sioConnectTimeoutMs), ("refresh-interval-ms", refreshIntervalMs),
         ] where value <= 0 {
             throw ValidationError("--\(name) must be positive")
         }
@@ -102,6 +104,8 @@ struct GatewayCommand: AsyncParsableCommand {
                 maxPayload: eioMaxPayload, connectTimeout: .milliseconds(sioConnectTimeoutMs),
                 maxBufferedBytes: maxOutboundBytes))
         configuration.slowConsumerGrace = .milliseconds(slowConsumerGraceMs)
+        configuration.tokenRefreshInterval = .milliseconds(refreshIntervalMs)
+        configuration.keyRefreshInterval = .milliseconds(refreshIntervalMs)
         configuration.engineIO.slowConsumerGrace = .milliseconds(slowConsumerGraceMs)
         configuration.security = security.settings
         configuration.delivery = delivery.settings

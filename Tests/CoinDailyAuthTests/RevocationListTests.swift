@@ -60,4 +60,15 @@ struct RevocationListTests {
         list.replace(tokenHash: [], subjectHash: [], nowMillis: now + 2 * hour)
         #expect(list.counts == (0, 0))
     }
+
+    @Test("a reload reports the entries it learnt (announcements missed), not the ones already known")
+    func learnt() {
+        let list = RevocationList()
+        list.add(.token(id: "announced", expiresAtMillis: 5_000))
+        list.add(.subject("alice", beforeMillis: 900))
+        #expect(list.replace(tokenHash: ["announced", "5000"], subjectHash: ["alice", "900"], nowMillis: 1_000) == 0)
+        #expect(list.replace(tokenHash: ["announced", "5000", "missed", "6000"], subjectHash: ["alice", "950", "bob", "990"], nowMillis: 1_000) == 3)
+        #expect(list.isRevoked(identity("alice", jti: "x", issuedAtMillis: 950)))
+        #expect(list.replace(tokenHash: ["missed", "6000"], subjectHash: [], nowMillis: 1_000) == 0)
+    }
 }

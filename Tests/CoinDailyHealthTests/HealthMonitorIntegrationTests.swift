@@ -22,7 +22,7 @@ struct HealthMonitorIntegrationTests {
             _ = try await fx.redis.sendChecked(["SET", "cd:heartbeat:gateway:g1", #"{"service":"gateway","connections":3,"at":\#(now)}"#, "EX", "30"])
             _ = try await fx.redis.sendChecked(["SET", "cd:heartbeat:gateway:g2", #"{"service":"gateway","connections":4,"at":\#(now)}"#, "EX", "30"])
             let alphaWritten = ContinuousClock.now
-            _ = try await fx.redis.sendChecked(["SET", "cd:heartbeat:alpha:a1", #"{"service":"alpha","at":\#(now)}"#, "PX", "400"])
+            _ = try await fx.redis.sendChecked(["SET", "cd:heartbeat:alpha:a1", #"{"service":"alpha","at":\#(now)}"#, "PX", "3000"])
             _ = try await fx.redis.sendChecked(["HSET", RedisKeys.agentRegistry, "a1", #"{"status":"active"}"#, "a2", #"{"status":"inactive"}"#])
 
             var report = await monitor.cycle(&state)
@@ -31,9 +31,10 @@ struct HealthMonitorIntegrationTests {
             #expect(report.agents == AgentCounts(total: 2, active: 1, inactive: 1))
             #expect(report.producers == ["alpha": "up"])
 
-            // The alpha key expires after 400 ms; 200 ms later alpha is down.
+            // The alpha key expires after 3 s (long enough for the first cycle to see it on a loaded machine: with
+            // 400 ms it once expired before the first cycle under `make test`); 200 ms later alpha is down.
             let start = ContinuousClock.now
-            while report.status == .healthy, ContinuousClock.now - start < .seconds(5) {
+            while report.status == .healthy, ContinuousClock.now - start < .seconds(10) {
                 try await Task.sleep(for: .milliseconds(50))
                 report = await monitor.cycle(&state)
             }
@@ -41,9 +42,9 @@ struct HealthMonitorIntegrationTests {
             #expect(report.producers == ["alpha": "down"])
             #expect(report.alerts.count == 1)
             #expect(report.alerts.first?.text.hasPrefix("producer alpha: no heartbeat for ") == true)
-            // The key lives 400 ms; "down" needs it missing for the 200 ms grace, counted from the last cycle that
-            // saw it (cycles are 50 ms apart): never sooner than 550 ms after the write (500 leaves timer slack).
-            #expect(ContinuousClock.now - alphaWritten >= .milliseconds(500))
+            // The key lives 3 s; "down" needs it missing for the 200 ms grace, counted from the last cycle that
+            // saw it (cycles are 50 ms apart): never sooner than 3150 ms after the write (3100 leaves timer slack).
+            #expect(ContinuousClock.now - alphaWritten >= .milliseconds(3100))
 
             _ = try await fx.redis.sendChecked(["SET", "cd:heartbeat:alpha:a1", #"{"service":"alpha","at":\#(nowMillis())}"#, "EX", "30"])
             #expect(await monitor.cycle(&state).status == .healthy)

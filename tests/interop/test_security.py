@@ -34,7 +34,7 @@ from websockets.exceptions import ConnectionClosed
 import jwtutil
 from cdstack import HTTP, JWT_SECRET, LOG_LEVEL, STARTUP_DEADLINE, Stack, binary, bullish_batch, free_port, wait_until
 from conformance_support import Ws
-from security_support import (Gateway, audit_lines, history_publish_script, limit_hits, percentile, polling_handshake,
+from security_support import (Gateway, audit_lines, gateway_argv, history_publish_script, limit_hits, percentile, polling_handshake,
                               publish_event, revoke, start_gateways, upgrade, wait_for_audit)
 from sioclient import SioClient, check_envelope, check_error_event
 from wsclient import Client, connected, open_client
@@ -325,6 +325,43 @@ async def test_revocation_by_sub_closes_every_connection_of_the_user_within_1s(
         await sio.close()
         await other.close()
         await plain.close()
+
+
+async def test_a_revocation_whose_announcement_was_missed_closes_open_connections_at_the_next_reload(
+        stack: Stack) -> None:
+    """A gateway that missed an announcement (its Redis subscription was down when the auth service published it)
+    learns the revocation from the hashes at its next reload (``GATEWAY_REFRESH_INTERVAL_MS``, here 300 ms) and then
+    closes the open connections it covers too — plain: ``error`` AUTH_FAILED "token revoked" + 4001, Socket.IO: a
+    server disconnect — not only later authentications. Emulated by writing the hash entry without publishing."""
+    port = free_port()
+    proc = stack.start_extra("gateway-missed-revocation", gateway_argv(stack, port, ["--refresh-interval-ms", "300"]))
+    wait_until("gateway-missed-revocation /readyz",
+               lambda: HTTP.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200, STARTUP_DEADLINE, [proc])
+    sub, bystander = uid("sec-missed"), uid("sec-missed-other")
+    plain = await plain_session(f"ws://127.0.0.1:{port}/ws", stack.mint(sub, ["user"]))
+    other = await plain_session(f"ws://127.0.0.1:{port}/ws", stack.mint(bystander, ["user"]))
+    sio = new_sio()
+    r = stack.redis()
+    try:
+        await sio.connect(f"http://127.0.0.1:{port}", auth={"token": stack.mint(sub, ["user"]), "offsets": False},
+                          transports=["websocket"])
+        await asyncio.sleep(1.1)  # iat is whole seconds: the revocation's second must cover the tokens
+        started = time.monotonic()
+        r.hset("cd:auth:revoked:sub", sub, str(int(time.time() * 1000)))  # stored, never announced
+        (elapsed, msg, code), sio_elapsed = await asyncio.gather(_plain_revoked(plain, started),
+                                                                 _sio_disconnected(sio, started))
+        assert msg["error"] == {"code": "AUTH_FAILED", "message": "token revoked"}, msg
+        assert code == 4001, f"close code after a revocation learnt by reload: {code}"
+        assert elapsed <= 1.5 and sio_elapsed <= 1.5, (elapsed, sio_elapsed)
+        await other.ping()  # another user's connection stays
+        wait_for_audit(proc, "revoked_disconnect", 1, where=f"user.id={sub}")  # both connections
+    finally:
+        r.hdel("cd:auth:revoked:sub", sub)
+        r.close()
+        await sio.close()
+        await other.close()
+        await plain.close()
+        proc.stop(5)
 
 
 # ============================================================================================================
