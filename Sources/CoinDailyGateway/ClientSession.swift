@@ -100,6 +100,13 @@ final class ClientSession {
         log(.notice, message(), metadata)
     }
 
+    /// A configured limit was hit: counted in `coindaily_gateway_limit_hits_total{limit}` and logged as the
+    /// audit line `audit=limit_<limit>` with this connection's id, IP and user.
+    func limitHit(_ limit: String, _ message: @autoclosure () -> Logger.Message, _ extra: Logger.Metadata = [:]) {
+        context.metrics.limitHit(limit)
+        audit("limit_" + limit, message(), extra)
+    }
+
     // MARK: Lifecycle
 
     func start() {
@@ -144,8 +151,7 @@ final class ClientSession {
         guard !isClosed else { return }
         if identity == nil && !authInFlight && now >= authDeadline {
             sendError(ProtocolError(.connectionTimeout, "authentication timeout: send an auth message first"))
-            context.metrics.limitHit("auth_timeout")
-            log(.info, "closing: authentication timeout")
+            limitHit("auth_timeout", "closing: authentication timeout")
             close(code: CloseCode.policyViolation, reason: "authentication timeout")
             return
         }
@@ -169,8 +175,7 @@ final class ClientSession {
             }
         }
         if now - lastInbound >= .milliseconds(context.configuration.idleTimeout.milliseconds) {
-            context.metrics.limitHit("idle_timeout")
-            log(.info, "closing: idle timeout")
+            limitHit("idle_timeout", "closing: idle timeout")
             close(code: CloseCode.idleTimeout, reason: "idle timeout")
             return
         }
@@ -232,6 +237,7 @@ final class ClientSession {
         }
         if authInFlight {
             guard queued.count < context.configuration.maxPendingMessagesDuringAuth else {
+                limitHit("auth_queue", "message dropped: too many messages while authenticating")
                 sendError(ProtocolError(.rateLimitExceeded, "too many messages while authenticating"), replyTo: id)
                 return
             }
@@ -267,6 +273,7 @@ final class ClientSession {
         let request: ClientRequest
         switch result {
         case .failure(let error):
+            if let limit = error.limit { limitHit(limit, "request over a limit: \(error.message)") }
             sendError(error, replyTo: id)
             return
         case .success(let r):
@@ -318,7 +325,7 @@ final class ClientSession {
             guard !self.isClosed else { return }
             switch result {
             case .success(let verified) where self.context.revocations.isRevoked(verified):
-                self.authRefused(.revoked, detail: nil, id: id, jti: verified.tokenId)
+                self.authRefused(.revoked, detail: nil, id: id, verified: verified)
             case .success(let verified):
                 self.authenticated(verified, id: id)
             case .failure(let error):
@@ -328,11 +335,15 @@ final class ClientSession {
         }
     }
 
-    private func authRefused(_ failure: AuthFailure, detail: String?, id: String?, jti: String? = nil) {
+    /// `verified`: the claims of a token that verified but is refused all the same (revoked), for the audit line.
+    private func authRefused(_ failure: AuthFailure, detail: String?, id: String?, verified: VerifiedIdentity? = nil) {
         context.metrics.authFailure.increment()
         context.metrics.error(.authFailed)
         var extra: Logger.Metadata = ["reason": "\(failure)"]
-        if let jti { extra["token.jti"] = "\(jti)" }
+        if let verified {
+            extra["token.jti"] = "\(verified.tokenId)"
+            extra["user.id"] = "\(verified.userId)"
+        }
         audit("auth_failed", "authentication failed", extra)
         let message = detail.map { "Authentication failed: \($0)" } ?? failure.description
         transport?.authFailed(ProtocolError(.authFailed, message), replyTo: id)
@@ -412,11 +423,20 @@ final class ClientSession {
         let current = kindChannels[kind] ?? []
         let total = kindChannels.values.reduce(0) { $0 + $1.count } - current.count + wanted.count
         guard total <= context.configuration.maxChannelsPerConnection else {
-            context.metrics.limitHit("subscriptions_per_connection")
-            audit("limit_subscriptions", "too many subscriptions", ["channels": "\(total)"])
+            limitHit("subscriptions_per_connection", "too many subscriptions", ["channels": "\(total)"])
             sendError(
                 .subscription(
                     "too many subscriptions: at most \(context.configuration.maxChannelsPerConnection) channels per connection"),
+                replyTo: id)
+            return
+        }
+        // Keys that add no Redis channel (task, pipeline, agent ids) are bounded here (the channel limit above does
+        // not see them): never stricter than that limit for keys that are channels (tokens).
+        let maxKeys = max(context.configuration.requestLimits.maxTokensPerRequest, context.configuration.maxChannelsPerConnection)
+        if let keys = filter.keys, keys.count > maxKeys {
+            limitHit("keys_per_subscription", "too many keys in one subscription", ["keys": "\(keys.count)"])
+            sendError(
+                .subscription("too many keys in the \(kind.rawValue) subscription: at most \(maxKeys) (tokens, ids or timeframes)"),
                 replyTo: id)
             return
         }

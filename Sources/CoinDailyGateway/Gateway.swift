@@ -173,6 +173,8 @@ public final class Gateway: Service, Sendable {
     private func drain() async {
         let hubs = context.hubs
         for hub in hubs { hub.eventLoop.execute { hub.goingAway() } }
+        // Engine.IO sessions with no socket connected yet are in no hub: they go too.
+        engineIO.closeAll()
         let deadline = ContinuousClock.now + context.configuration.shutdownGracePeriod
         while ContinuousClock.now < deadline {
             var open = 0

@@ -97,7 +97,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         case .text:
             let payload = frame.unmaskedData
             guard payload.readableBytes <= gateway.configuration.maxMessageBytes else {
-                gateway.metrics.limitHit("message_size")
+                session.limitHit("message_size", "message too large", ["bytes": "\(payload.readableBytes)"])
                 session.receive(
                     id: nil,
                     result: .failure(
@@ -127,11 +127,19 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
         }
     }
 
+    private func frameTooLarge() {
+        if let session {
+            session.limitHit("frame_size", "closing: frame too large")
+        } else {
+            gateway.metrics.limitHit("frame_size")
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? NIOWebSocketError {
             switch error {
             case .invalidFrameLength:
-                gateway.metrics.limitHit("frame_size")
+                frameTooLarge()
                 close(code: CloseCode.messageTooBig, reason: "frame too large")
             default:
                 close(code: .protocolError, reason: "protocol error")
@@ -139,7 +147,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
             return
         }
         if error is NIOWebSocketFrameAggregator.Error {
-            gateway.metrics.limitHit("frame_size")
+            frameTooLarge()
             close(code: CloseCode.messageTooBig, reason: "message too large")
             return
         }

@@ -22,11 +22,15 @@ public struct ProtocolError: Error, Equatable, Sendable {
     public var code: ErrorCode
     /// What went wrong, for a person.
     public var message: String
+    /// The configured limit the request went over (a `limit` label of `coindaily_gateway_limit_hits_total`,
+    /// e.g. `tokens_per_request`), when that is what went wrong.
+    public var limit: String?
 
     /// Creates an error.
-    public init(_ code: ErrorCode, _ message: String) {
+    public init(_ code: ErrorCode, _ message: String, limit: String? = nil) {
         self.code = code
         self.message = message
+        self.limit = limit
     }
 
     /// A malformed message.

@@ -85,7 +85,7 @@ enum SubscriptionParser {
         }
         guard !array.isEmpty else { throw ProtocolError(code, "tokens must not be empty") }
         guard array.count <= limits.maxTokensPerRequest else {
-            throw ProtocolError(code, "at most \(limits.maxTokensPerRequest) tokens per request")
+            throw ProtocolError(code, "at most \(limits.maxTokensPerRequest) tokens per request", limit: "tokens_per_request")
         }
         var result: [String] = []
         result.reserveCapacity(array.count)

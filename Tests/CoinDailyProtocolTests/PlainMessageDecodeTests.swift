@@ -224,7 +224,7 @@ struct PlainMessageSubscriptionTests {
         let limits = ClientRequestLimits(maxTokensPerRequest: 2)
         #expect(
             failure(#"{"type":"subscribe_market_sentiment","data":{"tokens":["BTC","ETH","SOL"]}}"#, limits: limits)
-                == ProtocolError(.subscriptionFailed, "at most 2 tokens per request"))
+                == ProtocolError(.subscriptionFailed, "at most 2 tokens per request", limit: "tokens_per_request"))
         #expect(
             request(#"{"type":"subscribe_market_sentiment","data":{"tokens":["BTC","ETH"]}}"#, limits: limits)
                 == .subscribe(.marketSentiment, SubscriptionRequest(tokens: ["BTC", "ETH"])))

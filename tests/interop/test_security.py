@@ -707,27 +707,95 @@ async def test_oversized_messages_and_frames_do_not_hurt_the_gateway(stack: Stac
 
 
 async def test_channel_and_token_limits_per_request(stack: Stack, gateways: dict[str, Gateway]) -> None:
-    """With 3 channels per connection and 3 tokens per request: a 4-token subscribe gets SUBSCRIPTION_FAILED; 3 tokens
-    are confirmed; one more token then gets SUBSCRIPTION_FAILED "too many subscriptions" (audit
-    ``limit_subscriptions``, ``limit_hits_total{limit="subscriptions_per_connection"}``); the 3 keep working."""
+    """With 3 channels per connection and 3 tokens per request: a 4-token subscribe gets SUBSCRIPTION_FAILED "at most 3
+    tokens per request" (audit ``limit_tokens_per_request``, ``limit_hits_total{limit="tokens_per_request"}``); 3
+    tokens are confirmed; one more token then gets SUBSCRIPTION_FAILED "too many subscriptions" (audit
+    ``limit_subscriptions_per_connection``, ``limit_hits_total{limit="subscriptions_per_connection"}``); the 3 keep
+    working."""
     gw = gateways["strict"]
     sub = uid("sec-chan")
     hits = limit_hits(gw.http, "subscriptions_per_connection")
+    token_hits = limit_hits(gw.http, "tokens_per_request")
     client = await plain_session(gw.ws_url, stack.mint(sub, ["user"]))
     try:
-        reply = await client.subscribe("market_sentiment", {"tokens": ["BTC", "ETH", "SOL", "DOGE"]})
+        reply = await client.subscribe("whale_activity", {"tokens": ["BTC", "ETH", "SOL", "DOGE"]})
         assert reply["type"] == "error" and reply["error"]["code"] == "SUBSCRIPTION_FAILED", reply
+        assert "at most 3 tokens per request" in reply["error"]["message"], reply
+        assert limit_hits(gw.http, "tokens_per_request") == token_hits + 1
+        wait_for_audit(gw.proc, "limit_tokens_per_request", 0, where=f"user.id={sub}")
         reply = await client.subscribe("market_sentiment", {"tokens": ["BTC", "ETH", "SOL"]})
         assert reply["type"] == "subscription_confirmed", reply
         reply = await client.subscribe("market_sentiment", {"tokens": ["DOGE"]})
         assert reply["type"] == "error" and reply["error"]["code"] == "SUBSCRIPTION_FAILED", reply
         assert "too many subscriptions" in reply["error"]["message"], reply
         assert limit_hits(gw.http, "subscriptions_per_connection") >= hits + 1
-        wait_for_audit(gw.proc, "limit_subscriptions", 0, where=f"user.id={sub}")
+        wait_for_audit(gw.proc, "limit_subscriptions_per_connection", 0, where=f"user.id={sub}")
         stack.ingest_ok(bullish_batch("BTC"))
         await client.event("market_sentiment_update", 10, lambda d: d.get("token") == "BTC")
     finally:
         await client.close()
+
+
+async def test_keys_of_one_subscription_are_bounded_across_requests(stack: Stack, gateways: dict[str, Gateway]) -> None:
+    """Keys that add no Redis channel (task ids) cannot pile up request after request: with 3 tokens per request,
+    a fourth task id merged into one task_updates subscription gets SUBSCRIPTION_FAILED "too many keys" (audit
+    ``limit_keys_per_subscription``, ``limit_hits_total{limit="keys_per_subscription"}``); the three stay."""
+    gw = gateways["strict"]
+    sub = uid("sec-keys")
+    hits = limit_hits(gw.http, "keys_per_subscription")
+    client = await plain_session(gw.ws_url, stack.mint(sub, ["user"]))
+    try:
+        for n in range(3):
+            reply = await client.subscribe("task_updates", {"taskId": f"task-{n}"})
+            assert reply["type"] == "subscription_confirmed", reply
+        reply = await client.subscribe("task_updates", {"taskId": "task-3"})
+        assert reply["type"] == "error" and reply["error"]["code"] == "SUBSCRIPTION_FAILED", reply
+        assert "too many keys in the task_updates subscription: at most 3" in reply["error"]["message"], reply
+        assert limit_hits(gw.http, "keys_per_subscription") == hits + 1
+        wait_for_audit(gw.proc, "limit_keys_per_subscription", 0, where=f"user.id={sub}")
+        await client.ping()
+    finally:
+        await client.close()
+
+
+async def test_socketio_oversized_event_gets_an_error_and_limits_are_counted_and_audited(
+        stack: Stack, main_gateway: Gateway) -> None:
+    """Socket.IO follows the plain rule: an event over ``GATEWAY_MAX_MESSAGE_BYTES`` (64 KiB) gets the ``error``
+    INVALID_MESSAGE_FORMAT "message too large" (as its ack when it asked for one) and the socket keeps working; the
+    hit is ``limit_hits_total{limit="message_size"}`` with an audit line ``limit_message_size``. An Engine.IO frame
+    over maxPayload counts as ``frame_size`` (audit ``limit_frame_size``), as a plain frame over the frame limit."""
+    sub = uid("sec-sio-big")
+    gw = main_gateway
+    size_hits, frame_hits = limit_hits(gw.http, "message_size"), limit_hits(gw.http, "frame_size")
+    sio = new_sio()
+    try:
+        await sio.connect(stack.gateway_http, auth={"token": stack.mint(sub, ["user"]), "offsets": False},
+                          transports=["websocket"])
+        reply = await sio.call("ping", {"padding": "x" * (100 * 1024)})
+        assert reply["type"] == "error" and reply["error"]["code"] == "INVALID_MESSAGE_FORMAT", reply
+        assert "message too large" in reply["error"]["message"], reply
+        pong = await sio.call("ping", {})
+        assert pong["type"] == "pong", pong
+        assert limit_hits(gw.http, "message_size") == size_hits + 1
+        wait_for_audit(gw.proc, "limit_message_size", 0, where=f"user.id={sub}")
+    finally:
+        await sio.close()
+
+    ws = await eio_socket(gw)
+    try:
+        max_payload = json.loads(ws.received[0][1:])["maxPayload"]
+        try:
+            await ws.send("4" + "z" * (max_payload + 1024))
+        except ConnectionClosed:
+            pass
+        assert await ws.closed_within(5)
+    finally:
+        await ws.close()
+    deadline = time.monotonic() + 3
+    while limit_hits(gw.http, "frame_size") < frame_hits + 1 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert limit_hits(gw.http, "frame_size") == frame_hits + 1
+    wait_for_audit(gw.proc, "limit_frame_size", 0)
 
 
 # ============================================================================================================
@@ -816,6 +884,29 @@ async def test_connections_per_user_limit_auth_error_then_close_4008(stack: Stac
         await assert_plain_accepted(gw, token, "the user after closing one connection")
     finally:
         await third.close()
+        await second.close()
+        await first.close()
+
+
+async def test_socketio_connections_per_user_limit_is_a_connect_error_saying_so(
+        stack: Stack, gateways: dict[str, Gateway]) -> None:
+    """On Socket.IO the per-user limit is not mistaken for a bad token: the third socket of a user gets CONNECT_ERROR
+    ``{"message":"too many connections for this user (at most 2)","data":{"code":"RATE_LIMIT_EXCEEDED"}}``, not
+    "Authentication failed" (which tells a client to refresh its token and try again)."""
+    gw = gateways["strict"]
+    sub = uid("sec-sio-multi")
+    token = stack.mint(sub, ["user"])
+    first, second = await plain_session(gw.ws_url, token), await plain_session(gw.ws_url, token)
+    try:
+        ws, answer = await sio_connect_raw(gw, token)
+        try:
+            assert answer.startswith("44"), f"third socket of the user: {answer}"
+            body = json.loads(answer[2:])
+            assert body == {"message": "too many connections for this user (at most 2)",
+                            "data": {"code": "RATE_LIMIT_EXCEEDED"}}, body
+        finally:
+            await ws.close()
+    finally:
         await second.close()
         await first.close()
 

@@ -38,6 +38,8 @@ final class EngineIOSession: @unchecked Sendable {
     var clientIP = "unknown"
     /// Called once when the session closes (releases its connection-limit slot).
     var onClose: (() -> Void)?
+    /// Called when the client goes over a transport limit (`frame_size`), with a detail for the audit line.
+    var onLimitHit: (@Sendable (_ limit: String, _ detail: String) -> Void)?
     /// Called once when the transport can take more after ``hasRoom`` said no (see ``whenRoom(_:)``).
     private var roomWaiter: (() -> Void)?
 
@@ -215,6 +217,7 @@ final class EngineIOSession: @unchecked Sendable {
             return
         }
         guard body.readableBytes <= settings.maxPayload else {
+            onLimitHit?("frame_size", "polling POST of \(body.readableBytes) bytes, at most \(settings.maxPayload)")
             responder.respond(.payloadTooLarge)
             close(reason: "payload too large", notifyPoll: .close)
             return

@@ -117,9 +117,12 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         var data = ByteBuffer()
-        let code: WebSocketErrorCode =
-            (error as? NIOWebSocketError) == .invalidFrameLength || error is NIOWebSocketFrameAggregator.Error
-            ? .messageTooLarge : .protocolError
+        let tooLarge = (error as? NIOWebSocketError) == .invalidFrameLength || error is NIOWebSocketFrameAggregator.Error
+        let code: WebSocketErrorCode = tooLarge ? .messageTooLarge : .protocolError
+        if tooLarge {
+            let limit = session.settings.maxPayload
+            deliver { session, _ in session.onLimitHit?("frame_size", "WebSocket frame over \(limit) bytes") }
+        }
         data.write(webSocketErrorCode: code)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(WebSocketFrameBytes.frame(opcode: 0x8, payload: data))).whenComplete { _ in

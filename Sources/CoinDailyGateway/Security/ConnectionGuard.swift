@@ -94,6 +94,14 @@ public final class ConnectionGuard: Sendable {
             metadata: ["audit": "connection_refused", "limit": "\(refusal.limit)", "client.ip": "\(ip)"])
     }
 
+    /// A limit hit by a connection that has no session to report it (an oversized Engine.IO frame or POST):
+    /// counted in `coindaily_gateway_limit_hits_total{limit}` and logged as the audit line `audit=limit_<limit>`.
+    public func limitHit(_ limit: String, ip: String, detail: String) {
+        metrics.limitHit(limit)
+        logger?.notice(
+            "limit hit: \(detail)", metadata: ["audit": "limit_\(limit)", "limit": "\(limit)", "client.ip": "\(ip)"])
+    }
+
     /// The client IP of a request (``ClientAddressResolver``).
     public func clientIP(peer: SocketAddress?, headers: HTTPHeaders) -> String {
         resolver.clientIP(peer: peer, headers: headers)

@@ -86,9 +86,16 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         }
     }
 
-    func event(name: String, arguments: [JSONValue], ackID: UInt64?, attachments: [ByteBuffer]) {
+    func event(name: String, arguments: [JSONValue], ackID: UInt64?, attachments: [ByteBuffer], bytes: Int) {
         guard let session else { return }
         let id = ackID.map { String($0) }
+        let maxBytes = context.configuration.maxMessageBytes
+        guard bytes <= maxBytes else {
+            // The plain protocol's rule: an error for this message, the connection stays.
+            session.limitHit("message_size", "message too large", ["bytes": "\(bytes)"])
+            session.receive(id: id, result: .failure(.invalidFormat("message too large: \(bytes) bytes, at most \(maxBytes)")))
+            return
+        }
         guard attachments.isEmpty else {
             session.receive(id: id, result: .failure(.invalidFormat("binary payloads are not supported")))
             return
@@ -123,9 +130,15 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         session = nil
     }
 
-    private func refuse() {
+    /// Refuses the CONNECT: "Authentication failed" for a bad token; another error (the per-user connection
+    /// limit) with its own message and `data: {code}`, so a client does not take it for a token to refresh.
+    private func refuse(_ error: ProtocolError? = nil) {
         awaitingConnectAuth = false
-        connection.refuse(namespace: "/", message: "Authentication failed")
+        if let error, error.code != .authFailed {
+            connection.refuse(namespace: "/", message: error.message, data: ["code": .string(error.code.rawValue)])
+        } else {
+            connection.refuse(namespace: "/", message: "Authentication failed")
+        }
         session?.stop()
         session = nil
     }
@@ -209,7 +222,7 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
 
     func authFailed(_ error: ProtocolError, replyTo id: String?) {
         if awaitingConnectAuth {
-            refuse()
+            refuse(error)
             return
         }
         sendError(error, type: "auth_error", replyTo: id)

@@ -29,7 +29,7 @@ struct ConformanceSocketIOApplication: SocketIOApplication {
             connection.session.flush()
         }
 
-        func event(name: String, arguments: [JSONValue], ackID: UInt64?, attachments: [ByteBuffer]) {
+        func event(name: String, arguments: [JSONValue], ackID: UInt64?, attachments: [ByteBuffer], bytes: Int) {
             switch name {
             case "message":
                 connection.emit(namespace: namespace, "message-back", arguments, attachments: attachments)

@@ -12,8 +12,8 @@ final class SocketIOConnection: EngineIOSessionDelegate {
     private var connectTimer: Scheduled<Void>?
     /// Whether a CONNECT arrived yet: the spec requires the first packet to be one.
     private var sawConnect = false
-    /// A binary packet waiting for its attachments.
-    private var partial: (packet: SocketIOPacket, attachments: [ByteBuffer])?
+    /// A binary packet waiting for its attachments, and the bytes received for it so far.
+    private var partial: (packet: SocketIOPacket, attachments: [ByteBuffer], bytes: Int)?
 
     init(session: EngineIOSession, application: any SocketIOApplication) {
         self.session = session
@@ -40,10 +40,10 @@ final class SocketIOConnection: EngineIOSessionDelegate {
             return
         }
         if packet.attachments > 0 {
-            partial = (packet, [])
+            partial = (packet, [], text.utf8.count)
             return
         }
-        dispatch(packet, attachments: [])
+        dispatch(packet, attachments: [], bytes: text.utf8.count)
     }
 
     func engineIO(_ session: EngineIOSession, didReceiveBinary bytes: ByteBuffer) {
@@ -52,9 +52,10 @@ final class SocketIOConnection: EngineIOSessionDelegate {
             return
         }
         waiting.attachments.append(bytes)
+        waiting.bytes += bytes.readableBytes
         if waiting.attachments.count == waiting.packet.attachments {
             partial = nil
-            dispatch(waiting.packet, attachments: waiting.attachments)
+            dispatch(waiting.packet, attachments: waiting.attachments, bytes: waiting.bytes)
         } else {
             partial = waiting
         }
@@ -78,7 +79,7 @@ final class SocketIOConnection: EngineIOSessionDelegate {
 
     // MARK: Packets
 
-    private func dispatch(_ packet: SocketIOPacket, attachments: [ByteBuffer]) {
+    private func dispatch(_ packet: SocketIOPacket, attachments: [ByteBuffer], bytes: Int) {
         if packet.type == .connect {
             sawConnect = true
         } else if !sawConnect {
@@ -102,7 +103,7 @@ final class SocketIOConnection: EngineIOSessionDelegate {
         case .event, .binaryEvent:
             guard connected.contains(packet.namespace), let handler = sockets[packet.namespace], let name = packet.eventName
             else { return }
-            handler.event(name: name, arguments: packet.eventArguments, ackID: packet.id, attachments: attachments)
+            handler.event(name: name, arguments: packet.eventArguments, ackID: packet.id, attachments: attachments, bytes: bytes)
         case .ack, .binaryAck:
             break  // the server never asks for acks
         case .connectError:
@@ -125,10 +126,12 @@ final class SocketIOConnection: EngineIOSessionDelegate {
         session.flush()
     }
 
-    /// Refuses a CONNECT: `44{"message":…}`.
-    func refuse(namespace: String, message: String) {
+    /// Refuses a CONNECT: `44{"message":…}`, with `data` (the client's `err.data`) when given.
+    func refuse(namespace: String, message: String, data: JSONValue? = nil) {
         sockets[namespace] = nil
-        send(SocketIOPacket(type: .connectError, namespace: namespace, data: ["message": .string(message)]))
+        var body: [String: JSONValue] = ["message": .string(message)]
+        if let data { body["data"] = data }
+        send(SocketIOPacket(type: .connectError, namespace: namespace, data: .object(body)))
         session.flush()
     }
 

@@ -4,11 +4,12 @@ import NIOCore
 /// One client's socket on one namespace, as the application sees it. Called on the session's loop.
 protocol SocketIONamespaceHandler: AnyObject {
     /// The client sent CONNECT with `auth` (nil when none). Must answer with
-    /// ``SocketIOConnection/accept(namespace:)`` or ``SocketIOConnection/refuse(namespace:message:)``,
+    /// ``SocketIOConnection/accept(namespace:)`` or ``SocketIOConnection/refuse(namespace:message:data:)``,
     /// now or later.
     func connect(auth: JSONValue?)
-    /// An EVENT (or BINARY_EVENT with its attachments) for this namespace.
-    func event(name: String, arguments: [JSONValue], ackID: UInt64?, attachments: [ByteBuffer])
+    /// An EVENT (or BINARY_EVENT with its attachments) for this namespace; `bytes` is the packet's size
+    /// (its text plus attachments), for message size limits.
+    func event(name: String, arguments: [JSONValue], ackID: UInt64?, attachments: [ByteBuffer], bytes: Int)
     /// Any packet of the session arrived (keeps idle timers happy).
     func activity()
     /// The client left the namespace (DISCONNECT) or the session closed.
