@@ -59,14 +59,7 @@ public struct StreamConsumer: Service {
                 }
                 if ContinuousClock.now - lastClaim >= configuration.claimMinIdle {
                     lastClaim = ContinuousClock.now
-                    let claimed = try await redis.xautoclaim(
-                        stream: stream, group: group, consumer: configuration.instance,
-                        minIdle: .milliseconds(configuration.claimMinIdle.wholeMilliseconds),
-                        count: configuration.streamBatchSize)
-                    if !claimed.entries.isEmpty {
-                        logger.info("reclaimed pending stream entries", metadata: ["count": "\(claimed.entries.count)"])
-                        try await process(claimed.entries)
-                    }
+                    try await reclaim()
                 }
                 let entries = try await redis.xreadgroup(
                     group: group, consumer: configuration.instance, streams: [(stream, ">")],
@@ -89,6 +82,23 @@ public struct StreamConsumer: Service {
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }
+    }
+
+    /// Takes over every entry pending longer than ``ProducerConfiguration/claimMinIdle`` (left by a crashed
+    /// instance), page by page to the end of the pending list, and processes each page before anything new.
+    private func reclaim() async throws {
+        var start = "0-0"
+        var total = 0
+        repeat {
+            let claimed = try await redis.xautoclaim(
+                stream: stream, group: group, consumer: configuration.instance,
+                minIdle: .milliseconds(configuration.claimMinIdle.wholeMilliseconds), start: start,
+                count: configuration.streamBatchSize)
+            total += claimed.entries.count
+            try await process(claimed.entries)
+            start = claimed.nextStart
+        } while start != "0-0" && !Task.isCancelled
+        if total > 0 { logger.info("reclaimed pending stream entries", metadata: ["count": "\(total)"]) }
     }
 
     private func process(_ entries: [RedisStreamEntry]) async throws {
