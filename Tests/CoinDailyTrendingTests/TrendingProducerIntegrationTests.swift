@@ -211,4 +211,31 @@ struct TrendingProducerIntegrationTests {
             _ = try? await task.value
         }
     }
+
+    @Test("a run due while Redis is away goes out as soon as Redis is back, not an interval later")
+    func tickerRetriesWhenRedisReturns() async throws {
+        let server = try RedisServerProcess()
+        try await server.start()
+        defer { server.kill() }
+        let redis = TestRedis.client(port: server.port, "producer")
+        redis.start()
+        let trending = producer(redis)
+        server.kill()  // away when the first run is due
+        let ticker = TrendingTicker(
+            producer: trending, interval: .seconds(60), firstDelay: .zero, logger: TestRedis.logger("ticker"),
+            retryDelay: .milliseconds(200))
+        let task = Task { try await ticker.run() }
+        // Longer than the client's 3 s command timeout: the due run fails (instead of waiting for Redis).
+        try await Task.sleep(for: .milliseconds(3_500))
+        try await server.start()
+        let back = ContinuousClock.now
+        // The ranking is stored with every run: its key appears within a few retries of Redis coming back.
+        try await eventually(5, "a ranking published after Redis came back") {
+            (try? await redis.sendChecked(["EXISTS", TrendingKeys.latest(.oneHour)]).int) == 1
+        }
+        #expect(ContinuousClock.now - back < .seconds(5))
+        task.cancel()
+        _ = try? await task.value
+        await redis.shutdown()
+    }
 }
