@@ -798,6 +798,42 @@ async def test_socketio_oversized_event_gets_an_error_and_limits_are_counted_and
     wait_for_audit(gw.proc, "limit_frame_size", 0)
 
 
+async def test_auth_and_idle_timeouts_close_counted_and_audited(stack: Stack) -> None:
+    """With a 400 ms auth timeout and a 700 ms idle timeout: a connection that never authenticates gets ``error``
+    CONNECTION_TIMEOUT and close 1008; an authenticated one that stays silent is closed with 4000. Each is
+    ``limit_hits_total{limit="auth_timeout"|"idle_timeout"}`` and an audit line (``limit_auth_timeout``,
+    ``limit_idle_timeout`` with the user). A client that keeps talking is not closed."""
+    port = free_port()
+    proc = stack.start_extra("gateway-timeouts", gateway_argv(
+        stack, port, ["--auth-timeout-ms", "400", "--idle-timeout-ms", "700"]))
+    http = f"http://127.0.0.1:{port}"
+    wait_until("gateway-timeouts /readyz", lambda: HTTP.get(f"{http}/readyz", timeout=2).status_code == 200,
+               STARTUP_DEADLINE, [proc])
+    url = f"ws://127.0.0.1:{port}/ws"
+    sub = uid("sec-idle")
+    try:
+        anonymous = await open_client(url)
+        msg = await anonymous.recv(3, "the auth timeout error")
+        assert msg["type"] == "error" and msg["error"]["code"] == "CONNECTION_TIMEOUT", msg
+        assert await anonymous.closed(3) == 1008
+        assert limit_hits(http, "auth_timeout") == 1
+        wait_for_audit(proc, "limit_auth_timeout", 0)
+
+        silent = await plain_session(url, stack.mint(sub, ["user"]))
+        talker = await plain_session(url, stack.mint(uid("sec-talker"), ["user"]))
+        started = time.monotonic()
+        while time.monotonic() - started < 1.5:
+            await talker.ping()
+            await asyncio.sleep(0.2)
+        assert await silent.closed(3) == 4000
+        assert limit_hits(http, "idle_timeout") == 1
+        wait_for_audit(proc, "limit_idle_timeout", 0, where=f"user.id={sub}")
+        await talker.ping()  # kept: it talks
+        await talker.close()
+    finally:
+        proc.stop(5)
+
+
 # ============================================================================================================
 # connection limits: per IP, attempts per IP, per user
 # ============================================================================================================
@@ -872,9 +908,11 @@ async def test_connections_per_user_limit_auth_error_then_close_4008(stack: Stac
     first, second = await plain_session(gw.ws_url, token), await plain_session(gw.ws_url, token)
     third = await open_client(gw.ws_url)
     try:
+        hits = limit_hits(gw.http, "connections_per_user")
         reply = await third.auth(token)
         assert reply["type"] == "auth_error" and reply["error"]["code"] == "RATE_LIMIT_EXCEEDED", reply
         assert await third.closed(3) == 4008
+        assert limit_hits(gw.http, "connections_per_user") == hits + 1
         wait_for_audit(gw.proc, "limit_connections_per_user", 0, where=f"user.id={sub}")
         await assert_plain_accepted(gw, stack.mint(uid("sec-other"), ["user"]), "another user")
         await first.ping()
@@ -932,10 +970,12 @@ async def test_origin_allowlist_on_upgrades_and_polling(gateways: dict[str, Gate
                                                         allowed: bool) -> None:
     """With ``GATEWAY_ALLOWED_ORIGINS=https://app.example.com,http://localhost:*,https://*.example.org``: a WebSocket
     upgrade or Engine.IO polling handshake whose ``Origin`` is not allowed gets HTTP 403
-    ``{"error":{"code":"ORIGIN_NOT_ALLOWED",…}}`` and no CORS headers; an allowed one (or none) is accepted, and
-    polling answers carry ``Access-Control-Allow-Origin: <origin>`` with credentials."""
+    ``{"error":{"code":"ORIGIN_NOT_ALLOWED",…}}`` and no CORS headers (each refusal counted as
+    ``limit_hits_total{limit="origin"}``); an allowed one (or none) is accepted, and polling answers carry
+    ``Access-Control-Allow-Origin: <origin>`` with credentials."""
     gw = gateways["strict"]
     headers = {} if origin is None else {"Origin": origin}
+    hits = limit_hits(gw.http, "origin")
     for url in (gw.ws_url, gw.eio_ws_url):
         u = await upgrade(url, headers)
         try:
@@ -956,6 +996,8 @@ async def test_origin_allowlist_on_upgrades_and_polling(gateways: dict[str, Gate
         assert resp.status_code == 403, f"polling with Origin {origin}: {resp.status_code} {resp.text[:200]}"
         assert resp.json()["error"]["code"] == "ORIGIN_NOT_ALLOWED", resp.text
         assert "Access-Control-Allow-Origin" not in resp.headers, dict(resp.headers)
+    # Every refusal counted (two upgrades and a handshake), no acceptance counted.
+    assert limit_hits(gw.http, "origin") == hits + (0 if allowed else 3)
 
 
 # ============================================================================================================
@@ -1069,16 +1111,38 @@ async def _sio_refresh(stack: Stack, gw: Gateway) -> None:
         await client.close()
 
 
+async def _sio_expiry(stack: Stack, gw: Gateway) -> None:
+    """Socket.IO without a refresh: ``error`` AUTH_FAILED "token expired" at exp, then a server disconnect (the
+    client does not reconnect by itself: its token is no good)."""
+    sub = uid("sec-sioexp-none")
+    token = _short_token(stack, sub)
+    exp = jwtutil.decode(token)[1]["exp"]
+    client = SioClient()
+    try:
+        await client.connect(gw.http, auth={"token": token, "offsets": False}, transports=["websocket"])
+        check_envelope(await client.call("subscribe_market_sentiment", {"tokens": ["BTC"]}), "subscription_confirmed")
+        error = await client.event("error", timeout=exp - time.time() + 2)
+        assert error["code"] == "AUTH_FAILED" and "token expired" in error["message"], error
+        assert time.time() >= exp - 0.5, f"told {exp - time.time():.2f}s before exp"
+        deadline = time.monotonic() + 3
+        while client.disconnects == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert client.disconnects == 1, f"still connected after exp: {client.summary()}"
+        await _assert_no_reconnect(client)
+    finally:
+        await client.close()
+
+
 @pytest.mark.timeout(30)
 async def test_token_expiring_then_in_band_refresh_keeps_the_connection(stack: Stack,
                                                                         gateways: dict[str, Gateway]) -> None:
     """A 4 s token with a 3000 ms warning: the connection gets ``token_expiring`` {expiresAt, expiresIn, message}
     about 3 s before exp. Plain and Socket.IO: ``auth`` / ``authenticate`` with a fresh token of the same user keeps
     the connection and its subscription past the old exp (a token of another user is ``auth_error``). Without a
-    refresh: ``error`` AUTH_FAILED "token expired" at exp, close 1008."""
+    refresh: ``error`` AUTH_FAILED "token expired" at exp, then close 1008 (Socket.IO: a server disconnect)."""
     gw = gateways["strict"]
     await asyncio.gather(_plain_expiry(stack, gw, refresh=True), _plain_expiry(stack, gw, refresh=False),
-                         _sio_refresh(stack, gw))
+                         _sio_refresh(stack, gw), _sio_expiry(stack, gw))
 
 
 @pytest.mark.parametrize("flags, complaint", [
