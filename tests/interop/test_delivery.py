@@ -853,10 +853,20 @@ async def _events_then_one_leaves(stack: Stack, pub: Publisher, stay: PlainSubsc
 @pytest.mark.disruptive
 @pytest.mark.timeout(90)
 async def test_redis_restart_with_persistence_resume_recovers(stack: Stack) -> None:
+    """Redis restarted from its saved data: plain and Socket.IO subscribers connected through the restart keep every
+    event (no close); a plain one that left before resumes with ``since`` (recovered, the 3 it missed), a Socket.IO
+    one that lost its connection before recovers its pid (the kept state survived in the dump) and gets all."""
     pub = Publisher(stack)
     stay = PlainSubscriber(pub.run)  # connected through the restart
     gone = PlainSubscriber(pub.run)  # disconnected before it, resumes after it
+    sio_stay, sio_gone = SioSubscriber(pub.run), SioSubscriber(pub.run)
     try:
+        await sio_stay.connect(stack.gateway_http)
+        pid = await sio_gone.connect(stack.gateway_http)
+        assert sio_gone.client is not None
+        drop_sio_transport(sio_gone.client)  # a network loss: recoverable
+        await wait_disconnected(sio_gone.client)
+        await sio_gone.close()
         await _events_then_one_leaves(stack, pub, stay, gone, 3)
         ids_before = list(pub.ids)
         await pub.close()
@@ -869,14 +879,26 @@ async def test_redis_restart_with_persistence_resume_recovers(stack: Stack) -> N
         assert data.get("recovered") is True and data.get("replayed") == 3, \
             f"resume after a Redis restart from its saved data: {data}"
         assert_position(data, ids_before[-1])
+        assert await sio_gone.connect(stack.gateway_http, subscribe=False) == pid, "Socket.IO not recovered"
         await pub.burst(3)
         await _wait_ids([stay, gone], len(pub.ids))
+        deadline = time.monotonic() + 10
+        while min(len(sio_stay.received()), len(sio_gone.received())) < len(pub.ids) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)
         for name, sub in (("resumed", gone), ("connected through the restart", stay)):
             problem = check_exactly_once(name, sub.ids, pub.ids)
             assert problem is None, f"{problem}; close codes {sub.close_codes}"
+        for name, ids in (("Socket.IO through the restart", sio_stay.received()),
+                          ("Socket.IO recovered", sio_gone.received())):
+            problem = check_exactly_once(name, ids, pub.ids)
+            assert problem is None, problem
         assert not stay.close_codes, f"the connection that stayed was closed: {stay.close_codes}"
+        assert sio_stay.connected and sio_stay.client is not None and sio_stay.client.disconnects == 0, \
+            "the Socket.IO connection that stayed was closed"
     finally:
+        await sio_stay.close()
+        await sio_gone.close()
         await stay.close()
         await gone.close()
         await pub.close()
@@ -886,11 +908,15 @@ async def test_redis_restart_with_persistence_resume_recovers(stack: Stack) -> N
 @pytest.mark.timeout(90)
 async def test_redis_restart_without_persistence_is_not_recovered_epoch(stack: Stack) -> None:
     """The history is gone with Redis' data: a resume says so (recovered: false, reason epoch) and a connection that
-    was subscribed meanwhile is closed with 3010 so that it resumes the same way: never a silent loss."""
+    was subscribed meanwhile is closed with 3010 so that it resumes the same way: never a silent loss. A Socket.IO
+    socket subscribed through it loses its transport the same way, and its recovery attempt is answered with a new
+    pid (not recovered: its kept state went with Redis' data), so the client knows to subscribe again."""
     pub = Publisher(stack)
     stay = PlainSubscriber(pub.run)
     gone = PlainSubscriber(pub.run)
+    sio = SioSubscriber(pub.run)
     try:
+        old_pid = await sio.connect(stack.gateway_http)
         await _events_then_one_leaves(stack, pub, stay, gone, 2)
         old_epoch = parse_id(pub.ids[-1])[0]
         await pub.close()
@@ -912,10 +938,19 @@ async def test_redis_restart_without_persistence_is_not_recovered_epoch(stack: S
             assert data.get("recovered") is False and data.get("reason") == "epoch", \
                 f"{name}: resume with since={since} after an empty Redis restart: {data}"
             assert_position(data, new[-1])
+        assert sio.client is not None
+        await wait_disconnected(sio.client, 15)
+        new_pid = await sio.connect(stack.gateway_http)  # tries to recover, then subscribes again
+        assert new_pid is not None and new_pid != old_pid, f"a recovery across an empty Redis was accepted: {new_pid}"
         live = await pub.burst(1)
         await _wait_ids([stay, gone], 6)
         assert stay.ids[-1:] == live and gone.ids[-1:] == live, (stay.ids[-2:], gone.ids[-2:], live)
+        deadline = time.monotonic() + 5
+        while live[0] not in sio.received() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert sio.received()[-1:] == live, f"Socket.IO after subscribing again: {sio.ids[-3:]}, live {live}"
     finally:
+        await sio.close()
         await stay.close()
         await gone.close()
         await pub.close()
@@ -924,7 +959,8 @@ async def test_redis_restart_without_persistence_is_not_recovered_epoch(stack: S
 async def test_socketio_websocket_slow_consumer_is_cut_off_with_3008(stack: Stack) -> None:
     """A Socket.IO client on the WebSocket transport that stops reading (64 KiB outbound limit, 1 s grace) gets its
     session closed with 3008 — counted as a slow consumer — instead of growing the gateway's buffers without bound;
-    a plain client reading on the same gateway is not cut off."""
+    a plain client reading on the same gateway is not cut off. The cut-off client then recovers its pid and gets
+    every event since it subscribed, exactly once and in order (the replay itself paced to the 64 KiB limit)."""
     limit = 65536
     proc, port = stack.start_gateway(
         "gateway-sio-slow", {"GATEWAY_MAX_OUTBOUND_BYTES": str(limit), "GATEWAY_SLOW_CONSUMER_GRACE_MS": "1000"})
@@ -938,8 +974,11 @@ async def test_socketio_websocket_slow_consumer_is_cut_off_with_3008(stack: Stac
         ws = await ws_connect(f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket", sock=sock, max_queue=1,
                               max_size=None, ping_interval=None, compression=None, open_timeout=10, close_timeout=3)
         assert (await asyncio.wait_for(ws.recv(), 5)).startswith("0{"), "no Engine.IO open packet"
-        await ws.send("40" + json.dumps({"token": hs256_token("dlv-sio-slow"), "offsets": False}))
-        assert (await asyncio.wait_for(ws.recv(), 5)).startswith("40{"), "CONNECT not accepted"
+        user = f"dlv-sio-slow-{os.urandom(3).hex()}"
+        await ws.send("40" + json.dumps({"token": hs256_token(user)}))
+        accepted = await asyncio.wait_for(ws.recv(), 5)
+        assert accepted.startswith("40{"), f"CONNECT not accepted: {accepted}"
+        pid = json.loads(accepted[2:])["pid"]
         await ws.send('421["subscribe_whale_activity",{}]')
         deadline = time.monotonic() + 5
         while True:  # auth_success, then the ack of the subscription
@@ -971,6 +1010,19 @@ async def test_socketio_websocket_slow_consumer_is_cut_off_with_3008(stack: Stac
         assert not fast.close_codes, f"the reading client was closed: {fast.close_codes}"
         problem = check_exactly_once("reading client", fast.ids, pub.ids)
         assert problem is None, problem
+
+        # The cut-off client reconnects and recovers: it read nothing, so it sends its pid without an offset.
+        ws.transport.abort()
+        ws = None
+        resumed = SioSubscriber(pub.run, sub=user)
+        resumed.pid = pid
+        assert await resumed.connect(f"http://127.0.0.1:{port}", subscribe=False) == pid, "not recovered"
+        deadline = time.monotonic() + 20
+        while len(resumed.received()) < len(pub.ids) and resumed.connected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        problem = check_exactly_once("recovered Socket.IO client", resumed.received(), pub.ids)
+        assert problem is None, problem
+        await resumed.close()
     finally:
         if ws is not None:
             ws.transport.abort()
