@@ -734,6 +734,107 @@ async def test_fault_slow_consumer_is_cut_off_and_resumes_with_everything(stack:
         proc.stop(5)
 
 
+async def _stalled_plain(port: int, user: str) -> tuple[Any, str]:
+    """A plain subscriber that reads nothing after its confirmation (4 KiB receive buffer, websockets' queue of
+    one): the socket and the confirmation's position."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    ws = await ws_connect(f"ws://127.0.0.1:{port}/ws", sock=sock, max_queue=1, max_size=None, ping_interval=None,
+                          compression=None, open_timeout=10, close_timeout=3)
+    client = Client(ws)
+    assert (await client.auth(hs256_token(user)))["type"] == "auth_success"
+    reply = await client.subscribe("whale_activity")
+    assert reply["type"] == "subscription_confirmed", reply
+    return ws, reply["data"]["position"]
+
+
+async def _stalled_sio(port: int, user: str) -> tuple[Any, str]:
+    """A Socket.IO socket (raw Engine.IO WebSocket) that reads nothing after its subscription: the socket and its pid."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    ws = await ws_connect(f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket", sock=sock, max_queue=1,
+                          max_size=None, ping_interval=None, compression=None, open_timeout=10, close_timeout=3)
+    assert (await asyncio.wait_for(ws.recv(), 5)).startswith("0{")
+    await ws.send("40" + json.dumps({"token": hs256_token(user)}))
+    accepted = await asyncio.wait_for(ws.recv(), 5)
+    assert accepted.startswith("40{"), accepted
+    await ws.send('421["subscribe_whale_activity",{}]')
+    deadline = time.monotonic() + 5
+    while not (frame := await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))).startswith("431"):
+        pass
+    assert "subscription_confirmed" in frame, frame
+    return ws, json.loads(accepted[2:])["pid"]
+
+
+@pytest.mark.timeout(90)
+async def test_fault_slow_consumers_among_many_subscribers_lose_nothing_and_delay_nobody(stack: Stack) -> None:
+    """The fault test's crowd with slow consumers instead of a dead gateway: 60 plain and 20 Socket.IO subscribers
+    reading, plus one plain and one Socket.IO subscriber that stop reading, on one gateway (64 KiB outbound limit,
+    1 s grace) under a steady publisher of 8 KiB events. Both stalled ones are cut off (slow-consumer counter +2),
+    no reading one is; the stalled ones come back (``since`` / pid recovery) and every subscriber — readers and
+    the two cut off — ends with every event exactly once, in order."""
+    env = dict(HIGH_LIMITS, GATEWAY_MAX_OUTBOUND_BYTES="65536", GATEWAY_SLOW_CONSUMER_GRACE_MS="1000")
+    proc, port = stack.start_gateway("gateway-slow-crowd", env)
+    ws_url, http_url = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
+    pub = Publisher(stack, pad=8 * 1024)
+    plains = [PlainSubscriber(pub.run) for _ in range(60)]
+    sios = [SioSubscriber(pub.run) for _ in range(20)]
+    stalled: list[Any] = []
+    plain_user, sio_user = f"dlv-stall-{os.urandom(3).hex()}", f"dlv-stall-sio-{os.urandom(3).hex()}"
+    try:
+        await _gather_limited([s.connect(ws_url) for s in plains] + [s.connect(http_url) for s in sios])
+        ws_plain, since = await _stalled_plain(port, plain_user)
+        ws_sio, pid = await _stalled_sio(port, sio_user)
+        stalled = [ws_plain, ws_sio]
+        cut_before = metric(port, "coindaily_gateway_slow_consumer_disconnects_total")
+        cut = 0.0
+        while len(pub.ids) < 1500 and cut < cut_before + 2:
+            await pub.burst(10)
+            await asyncio.sleep(0.05)
+            cut = await asyncio.to_thread(metric, port, "coindaily_gateway_slow_consumer_disconnects_total")
+        assert cut == cut_before + 2, f"slow consumers cut off: {cut - cut_before} of 2 after {len(pub.ids)} events"
+        await pub.burst(20)  # after the cuts
+        for ws in stalled:
+            ws.transport.abort()
+        stalled = []
+
+        back_plain = PlainSubscriber(pub.run, sub=plain_user)
+        back_plain.since = since  # it read nothing: everything since its subscription
+        data = await back_plain.connect(ws_url)
+        assert data.get("recovered") is True, data
+        back_sio = SioSubscriber(pub.run, sub=sio_user)
+        back_sio.pid = pid
+        assert await back_sio.connect(http_url, subscribe=False) == pid, "the cut-off Socket.IO socket did not recover"
+        await pub.burst(10)
+        expected = pub.ids
+        readers_plain, readers_sio = [*plains, back_plain], [*sios, back_sio]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if all(len(s.ids) >= len(expected) for s in readers_plain) and \
+                    all(len(s.received()) >= len(expected) for s in readers_sio):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        problems = [p for p in (check_exactly_once(f"plain {i}", s.ids, expected)
+                                for i, s in enumerate(readers_plain)) if p]
+        problems += [p for p in (check_exactly_once(f"sio {i}", s.received(), expected)
+                                 for i, s in enumerate(readers_sio)) if p]
+        assert not problems, f"{len(expected)} events; " + "\n".join(problems[:10])
+        closed = [s.close_codes for s in plains if s.close_codes]
+        closed += [s.pids for s in sios if s.client is None or s.client.disconnects]
+        assert not closed, f"reading subscribers were closed: {closed[:5]}"
+        await back_plain.close()
+        await back_sio.close()
+    finally:
+        for ws in stalled:
+            ws.transport.abort()
+        await _gather_limited([s.close() for s in plains] + [s.close() for s in sios])
+        await pub.close()
+        proc.stop(5)
+
+
 async def test_resume_replay_larger_than_the_outbound_limit_reaches_a_reading_client(stack: Stack) -> None:
     """A client that reads as fast as it can resumes after missing 12 events of 16 KiB (192 KiB) on a gateway with a
     64 KiB outbound limit: the replay must reach it whole, without a slow-consumer close (3008) for a burst the
