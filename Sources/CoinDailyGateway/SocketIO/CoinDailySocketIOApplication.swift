@@ -117,7 +117,7 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
 
     func disconnected(reason: String) {
         if reason.hasPrefix("slow consumer") { context.metrics.slowConsumers.increment() }
-        if let pid {
+        if pid != nil {
             if reason == "client namespace disconnect" {
                 // An explicit disconnect ends the session: nothing to recover.
                 storeState(.close)
@@ -193,12 +193,14 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         let state = session?.exportState()
         guard mode == .close || state != nil else { return }
         let eventLoop = connection.session.eventLoop
+        let socket = NIOLoopBound(self, eventLoop: eventLoop)
         context.socketIOStates.store(
             pid: pid, owner: owner, state: state, mode: mode, window: context.configuration.delivery.socketIORecoveryWindow
         ).hop(to: eventLoop).whenSuccess { written in
-            guard !written, self.pid == pid else { return }
-            self.context.logger.debug("socket.io pid recovered by another socket", metadata: ["pid": "\(pid)"])
-            self.pid = nil
+            let socket = socket.value
+            guard !written, socket.pid == pid else { return }
+            socket.context.logger.debug("socket.io pid recovered by another socket", metadata: ["pid": "\(pid)"])
+            socket.pid = nil
         }
     }
 
