@@ -70,6 +70,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         pending?.connectionClosed()
         pending = nil
+        upgrader?.releaseUntakenAdmission()
         context.fireChannelInactive()
     }
 

@@ -58,20 +58,25 @@ final class GatewayWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
                             admission.withLockedValue { $0 = (nil, refusal) }
                             return channel.eventLoop.makeSucceededFuture(nil)
                         }
+                        // If the connection goes before the upgrade takes the slot, the HTTP handler gives it
+                        // back (``releaseUntakenAdmission()``): no per-connection close callback, which would
+                        // cost every upgraded connection memory for its whole life.
                         admission.withLockedValue { $0 = (ip, nil) }
-                        // If the connection goes before the upgrade takes the slot, give it back.
-                        channel.closeFuture.whenComplete { _ in
-                            let untaken = admission.withLockedValue { state in
-                                defer { state.ip = nil }
-                                return state.ip
-                            }
-                            if let untaken { connectionGuard.release(ip: untaken) }
-                        }
                     }
                 }
                 return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
             },
             upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() })
+    }
+
+    /// Returns the connection slot admitted for an upgrade that never happened (the connection went first).
+    /// Called by the HTTP handler when the connection closes while it is still in the pipeline.
+    func releaseUntakenAdmission() {
+        let untaken = admission.withLockedValue { state in
+            defer { state.ip = nil }
+            return state.ip
+        }
+        if let untaken { routes.connectionGuard?.release(ip: untaken) }
     }
 
     /// Why the last upgrade request was refused (taken once, by the HTTP handler answering it).
