@@ -649,6 +649,52 @@ async def test_fault_gateway_sigterm_drain_subscribers_resume_on_the_other_gatew
     await _failover(stack, gateway_b, "sigterm")
 
 
+async def _stalled_plain(port: int, user: str) -> tuple[Any, str]:
+    """A plain subscriber that reads nothing after its confirmation (4 KiB receive buffer, websockets' queue of
+    one): the socket and the confirmation's position."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    ws = await ws_connect(f"ws://127.0.0.1:{port}/ws", sock=sock, max_queue=1, max_size=None, ping_interval=None,
+                          compression=None, open_timeout=10, close_timeout=3)
+    client = Client(ws)
+    assert (await client.auth(hs256_token(user)))["type"] == "auth_success"
+    reply = await client.subscribe("whale_activity")
+    assert reply["type"] == "subscription_confirmed", reply
+    return ws, reply["data"]["position"]
+
+
+async def _stalled_sio(port: int, user: str) -> tuple[Any, str]:
+    """A Socket.IO socket (raw Engine.IO WebSocket) that reads nothing after its subscription: the socket and its pid."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    ws = await ws_connect(f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket", sock=sock, max_queue=1,
+                          max_size=None, ping_interval=None, compression=None, open_timeout=10, close_timeout=3)
+    assert (await asyncio.wait_for(ws.recv(), 5)).startswith("0{")
+    await ws.send("40" + json.dumps({"token": hs256_token(user)}))
+    accepted = await asyncio.wait_for(ws.recv(), 5)
+    assert accepted.startswith("40{"), accepted
+    await ws.send('421["subscribe_whale_activity",{}]')
+    deadline = time.monotonic() + 5
+    while not (frame := await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))).startswith("431"):
+        pass
+    assert "subscription_confirmed" in frame, frame
+    return ws, json.loads(accepted[2:])["pid"]
+
+
+async def _publish_until_cut(pub: Publisher, port: int, cuts: int, max_events: int, burst: int = 20,
+                             pause: float = 0.1) -> None:
+    """Publishes bursts until the gateway's slow-consumer counter grew by ``cuts`` (or ``max_events`` were sent)."""
+    before = metric(port, "coindaily_gateway_slow_consumer_disconnects_total")
+    now = before
+    while len(pub.ids) < max_events and now < before + cuts:
+        await pub.burst(burst)
+        await asyncio.sleep(pause)
+        now = await asyncio.to_thread(metric, port, "coindaily_gateway_slow_consumer_disconnects_total")
+    assert now == before + cuts, f"slow consumers cut off: {now - before} of {cuts} after {len(pub.ids)} events"
+
+
 @pytest.mark.timeout(60)
 async def test_fault_slow_consumer_is_cut_off_and_resumes_with_everything(stack: Stack) -> None:
     """A client that stops reading on a gateway with a 64 KiB outbound limit is closed (3008, or cut off at the TCP
@@ -659,30 +705,12 @@ async def test_fault_slow_consumer_is_cut_off_and_resumes_with_everything(stack:
     url = f"ws://127.0.0.1:{port}/ws"
     pub = Publisher(stack, pad=16 * 1024)
     fast = PlainSubscriber(pub.run)
-    slow: Client | None = None
+    ws = None
     try:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.connect(("127.0.0.1", port))
-        # max_queue=1: websockets stops reading the socket as soon as one message waits for recv()
-        ws = await ws_connect(url, sock=sock, max_queue=1, max_size=None, ping_interval=None, compression=None,
-                              open_timeout=10, close_timeout=3)
-        slow = Client(ws)
-        reply = await slow.auth(hs256_token("dlv-slow"))
-        assert reply["type"] == "auth_success", reply
-        reply = await slow.subscribe("whale_activity")
-        assert reply["type"] == "subscription_confirmed", reply
-        since = reply["data"]["position"]
+        ws, since = await _stalled_plain(port, "dlv-slow")
         await fast.connect(url)
-        cut_before = metric(port, "coindaily_gateway_slow_consumer_disconnects_total")
-
         # publish big events (200/s) until the gateway gives up on the slow client (or 1000 events: 16 MiB)
-        cut = False
-        while len(pub.ids) < 1000 and not cut:
-            await pub.burst(20)
-            await asyncio.sleep(0.1)
-            cut = await asyncio.to_thread(metric, port, "coindaily_gateway_slow_consumer_disconnects_total") > cut_before
-        assert cut, f"the non-reading client was not closed as a slow consumer after {len(pub.ids)} events of 16 KiB"
+        await _publish_until_cut(pub, port, 1, 1000)
         await pub.burst(10)  # after the cut
 
         # the slow client reads what reached it, then the end of the connection
@@ -724,48 +752,14 @@ async def test_fault_slow_consumer_is_cut_off_and_resumes_with_everything(stack:
         problem = check_exactly_once("reading client", fast.ids, pub.ids)
         assert problem is None, problem
     finally:
-        if slow is not None:
+        if ws is not None:
             try:
-                await asyncio.wait_for(slow.ws.close(), 3)
+                await asyncio.wait_for(ws.close(), 3)
             except Exception:  # noqa: BLE001
                 pass
         await fast.close()
         await pub.close()
         proc.stop(5)
-
-
-async def _stalled_plain(port: int, user: str) -> tuple[Any, str]:
-    """A plain subscriber that reads nothing after its confirmation (4 KiB receive buffer, websockets' queue of
-    one): the socket and the confirmation's position."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", port))
-    ws = await ws_connect(f"ws://127.0.0.1:{port}/ws", sock=sock, max_queue=1, max_size=None, ping_interval=None,
-                          compression=None, open_timeout=10, close_timeout=3)
-    client = Client(ws)
-    assert (await client.auth(hs256_token(user)))["type"] == "auth_success"
-    reply = await client.subscribe("whale_activity")
-    assert reply["type"] == "subscription_confirmed", reply
-    return ws, reply["data"]["position"]
-
-
-async def _stalled_sio(port: int, user: str) -> tuple[Any, str]:
-    """A Socket.IO socket (raw Engine.IO WebSocket) that reads nothing after its subscription: the socket and its pid."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", port))
-    ws = await ws_connect(f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket", sock=sock, max_queue=1,
-                          max_size=None, ping_interval=None, compression=None, open_timeout=10, close_timeout=3)
-    assert (await asyncio.wait_for(ws.recv(), 5)).startswith("0{")
-    await ws.send("40" + json.dumps({"token": hs256_token(user)}))
-    accepted = await asyncio.wait_for(ws.recv(), 5)
-    assert accepted.startswith("40{"), accepted
-    await ws.send('421["subscribe_whale_activity",{}]')
-    deadline = time.monotonic() + 5
-    while not (frame := await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))).startswith("431"):
-        pass
-    assert "subscription_confirmed" in frame, frame
-    return ws, json.loads(accepted[2:])["pid"]
 
 
 @pytest.mark.timeout(90)
@@ -788,13 +782,7 @@ async def test_fault_slow_consumers_among_many_subscribers_lose_nothing_and_dela
         ws_plain, since = await _stalled_plain(port, plain_user)
         ws_sio, pid = await _stalled_sio(port, sio_user)
         stalled = [ws_plain, ws_sio]
-        cut_before = metric(port, "coindaily_gateway_slow_consumer_disconnects_total")
-        cut = 0.0
-        while len(pub.ids) < 1500 and cut < cut_before + 2:
-            await pub.burst(10)
-            await asyncio.sleep(0.05)
-            cut = await asyncio.to_thread(metric, port, "coindaily_gateway_slow_consumer_disconnects_total")
-        assert cut == cut_before + 2, f"slow consumers cut off: {cut - cut_before} of 2 after {len(pub.ids)} events"
+        await _publish_until_cut(pub, port, 2, 1500, burst=10, pause=0.05)
         await pub.burst(20)  # after the cuts
         for ws in stalled:
             ws.transport.abort()
@@ -1069,33 +1057,11 @@ async def test_socketio_websocket_slow_consumer_is_cut_off_with_3008(stack: Stac
     fast = PlainSubscriber(pub.run)
     ws = None
     try:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.connect(("127.0.0.1", port))
-        ws = await ws_connect(f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket", sock=sock, max_queue=1,
-                              max_size=None, ping_interval=None, compression=None, open_timeout=10, close_timeout=3)
-        assert (await asyncio.wait_for(ws.recv(), 5)).startswith("0{"), "no Engine.IO open packet"
         user = f"dlv-sio-slow-{os.urandom(3).hex()}"
-        await ws.send("40" + json.dumps({"token": hs256_token(user)}))
-        accepted = await asyncio.wait_for(ws.recv(), 5)
-        assert accepted.startswith("40{"), f"CONNECT not accepted: {accepted}"
-        pid = json.loads(accepted[2:])["pid"]
-        await ws.send('421["subscribe_whale_activity",{}]')
-        deadline = time.monotonic() + 5
-        while True:  # auth_success, then the ack of the subscription
-            frame = await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))
-            if frame.startswith("431"):
-                assert "subscription_confirmed" in frame, frame
-                break
+        ws, pid = await _stalled_sio(port, user)
         await fast.connect(f"ws://127.0.0.1:{port}/ws")
-        cut_before = metric(port, "coindaily_gateway_slow_consumer_disconnects_total")
         # From here on the Socket.IO client reads nothing (max_queue=1 and a 4 KiB receive buffer).
-        cut = False
-        while len(pub.ids) < 600 and not cut:
-            await pub.burst(20)
-            await asyncio.sleep(0.1)
-            cut = await asyncio.to_thread(metric, port, "coindaily_gateway_slow_consumer_disconnects_total") > cut_before
-        assert cut, f"the stalled Socket.IO client was not cut off after {len(pub.ids)} events of 16 KiB"
+        await _publish_until_cut(pub, port, 1, 600)
         code = None
         try:
             while True:
