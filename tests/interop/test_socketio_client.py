@@ -34,6 +34,7 @@ import socketio
 
 import jwtutil
 from cdstack import AUTH_TIMEOUT_MS, JWT_SECRET, Stack, bullish_batch
+from channels import ALL_CHANNELS, ALLOWED
 from conformance_support import Ws, open_ws
 from sioclient import OFFSET_RE, SioClient, check_envelope, check_error_event, check_timestamp, sio_connected
 from wsclient import assert_sentiment_data, now_ms, session
@@ -42,24 +43,6 @@ TRANSPORTS = {
     "websocket": (["websocket"], "websocket"),
     "polling": (["polling"], "polling"),
     "default-polling-then-upgrade": (None, "websocket"),
-}
-
-ALL_CHANNELS = {
-    "market_sentiment": {"tokens": ["BTC", "ETH"]},
-    "whale_activity": {"tokens": ["BTC"], "minAmount": 1000000},
-    "task_updates": {"taskId": "task-123"},
-    "pipeline_updates": {"pipelineId": "pipeline-456"},
-    "budget_alerts": {"agentId": "agent-789"},
-    "moderation_queue": {"severity": "high"},
-    "system_health": {},
-}
-
-# who may subscribe to what (contract.md, "Roles and what they may subscribe to")
-ALLOWED = {
-    "user": {"market_sentiment", "whale_activity", "task_updates"},
-    "editor": {"market_sentiment", "whale_activity", "task_updates", "pipeline_updates"},
-    "moderator": {"market_sentiment", "whale_activity", "task_updates", "moderation_queue"},
-    "admin": set(ALL_CHANNELS),
 }
 
 

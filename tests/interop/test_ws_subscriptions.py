@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack
 import pytest
 
 from cdstack import EMIT_INTERVAL_MS, Stack, bullish_batch
+from channels import ALL_CHANNELS, ALLOWED
 from wsclient import assert_sentiment_data, now_ms, session
 
 EVENT_ID_RE = re.compile(r"^[0-9a-z]+:\d+-\d+$")  # an event id (issue 6): <epoch>:<ms>-<seq>
@@ -59,24 +60,6 @@ async def test_updates_are_only_for_subscribed_tokens(stack: Stack) -> None:
 
 
 # ---- confirmations and roles ---------------------------------------------------------------------------
-
-ALL_CHANNELS = {
-    "market_sentiment": {"tokens": ["BTC", "ETH"]},
-    "whale_activity": {"tokens": ["BTC"], "minAmount": 1000000},
-    "task_updates": {"taskId": "task-123"},
-    "pipeline_updates": {"pipelineId": "pipeline-456"},
-    "budget_alerts": {"agentId": "agent-789"},
-    "moderation_queue": {"severity": "high"},
-    "system_health": {},
-}
-
-# who may subscribe to what (contract.md, "Roles and what they may subscribe to")
-ALLOWED = {
-    "user": {"market_sentiment", "whale_activity", "task_updates"},
-    "editor": {"market_sentiment", "whale_activity", "task_updates", "pipeline_updates"},
-    "moderator": {"market_sentiment", "whale_activity", "task_updates", "moderation_queue"},
-    "admin": set(ALL_CHANNELS),
-}
 
 
 @pytest.mark.parametrize("role", list(ALLOWED))
