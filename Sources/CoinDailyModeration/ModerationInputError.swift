@@ -1,3 +1,5 @@
+import CoinDailyProducer
+
 /// Why a moderation ingest body was rejected. Nothing of a rejected body is applied.
 ///
 /// Field errors name the JSON key exactly (`"severity"`, `"violationId"`, …); errors inside a JSON
@@ -47,7 +49,7 @@ public enum ModerationInputError: Error, Sendable, Equatable, Hashable, CustomSt
         case .malformedJSON: "malformed JSON"
         case .notAnObject: "expected a JSON object"
         case .missingField(let field): "\(field) is required"
-        case .wrongType(let field, let expected): "\(field) must be a \(expected)"
+        case .wrongType(let field, let expected): IngestInputError.wrongTypeMessage(field: field, expected: expected)
         case .invalidField(let field, let reason): "\(field) \(reason)"
         case .unknownViolation(let id): "violationId \(id) is not known (no report with this id)"
         case .finalStatus(let id, let status):

@@ -37,13 +37,19 @@ public enum IngestInputError: Error, Sendable, Equatable, Hashable, CustomString
         if case .item(let index, _) = self { index } else { nil }
     }
 
+    /// "`field` must be a number" / "… an integer": the wording every producer's parser uses for a wrong JSON type.
+    public static func wrongTypeMessage(field: String, expected: String) -> String {
+        let article = expected.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+        return "\(field) must be \(article) \(expected)"
+    }
+
     /// A one-line message, e.g. `item 2: period must be one of daily, weekly, monthly`.
     public var description: String {
         switch self {
         case .malformedJSON: "malformed JSON"
         case .notAnObject(let field): field.map { "\($0) must be an object" } ?? "expected a JSON object"
         case .missingField(let field): "\(field) is required"
-        case .wrongType(let field, let expected): "\(field) must be a\(expected == "integer" || expected == "object" ? "n" : "") \(expected)"
+        case .wrongType(let field, let expected): Self.wrongTypeMessage(field: field, expected: expected)
         case .invalidField(let field, let reason): "\(field) \(reason)"
         case .emptyBatch: "the array is empty"
         case .batchTooLarge(let count, let limit): "the array has \(count) items, more than the limit of \(limit)"

@@ -1,3 +1,5 @@
+import CoinDailyProducer
+
 /// Why an ingest payload was rejected by ``SentimentInput``'s parsers.
 ///
 /// Field errors name the JSON key exactly (`"score"`, `"token"`, …). Errors inside a JSON array
@@ -52,7 +54,7 @@ public enum SentimentInputError: Error, Sendable, Equatable, Hashable, CustomStr
         case .missingField(let field):
             "\(field) is required"
         case .wrongType(let field, let expected):
-            "\(field) must be a \(expected)"
+            IngestInputError.wrongTypeMessage(field: field, expected: expected)
         case .invalidField(let field, let reason):
             "\(field) \(reason)"
         case .emptyBatch:

@@ -65,13 +65,13 @@ public enum TrendingInput {
         if let object = root.objectValue {
             return [try parse(object: object, now: now, universe: universe, oldest: oldest)]
         }
-        guard let array = root.arrayValue else { throw .notAnObject }
+        guard let array = root.arrayValue else { throw .notAnObject(field: nil) }
         guard !array.isEmpty else { throw .emptyBatch }
         guard array.count <= maxItems else { throw .batchTooLarge(count: array.count, limit: maxItems) }
         var samples: [MarketSample] = []
         samples.reserveCapacity(array.count)
         for (index, element) in array.enumerated() {
-            guard let object = element.objectValue else { throw .item(index: index, .notAnObject) }
+            guard let object = element.objectValue else { throw .item(index: index, .notAnObject(field: nil)) }
             do {
                 samples.append(try parse(object: object, now: now, universe: universe, oldest: oldest))
             } catch {

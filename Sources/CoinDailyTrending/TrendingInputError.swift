@@ -1,50 +1,5 @@
-/// Why an ingest payload was rejected by ``TrendingInput``.
-///
-/// Field errors name the JSON key exactly; errors inside a JSON array are wrapped in
-/// ``item(index:_:)`` with the zero-based position. ``description`` is a one-line message for a 400.
-public enum TrendingInputError: Error, Sendable, Equatable, Hashable, CustomStringConvertible {
-    /// The bytes are not valid JSON.
-    case malformedJSON
-    /// A value that must be a JSON object (the top level, or an array element) is not one.
-    case notAnObject
-    /// A required field is absent (or `null`).
-    case missingField(field: String)
-    /// A field has the wrong JSON type; `expected` is `"number"`, `"string"` or `"integer"`.
-    case wrongType(field: String, expected: String)
-    /// A field has the right type but an unacceptable value; `reason` completes "`field` …".
-    case invalidField(field: String, reason: String)
-    /// The payload is an empty JSON array.
-    case emptyBatch
-    /// The payload is an array with more than `limit` elements.
-    case batchTooLarge(count: Int, limit: Int)
-    /// Element `index` (zero-based) of a JSON array is invalid for the wrapped reason.
-    indirect case item(index: Int, _ error: TrendingInputError)
+import CoinDailyProducer
 
-    /// The JSON field the error is about, looking through ``item(index:_:)``.
-    public var field: String? {
-        switch self {
-        case .missingField(let field), .wrongType(let field, _), .invalidField(let field, _): field
-        case .item(_, let error): error.field
-        case .malformedJSON, .notAnObject, .emptyBatch, .batchTooLarge: nil
-        }
-    }
-
-    /// The zero-based array index for ``item(index:_:)``, otherwise `nil`.
-    public var itemIndex: Int? {
-        if case .item(let index, _) = self { index } else { nil }
-    }
-
-    /// A one-line message, e.g. `item 2: mentions must be an integer >= 0`.
-    public var description: String {
-        switch self {
-        case .malformedJSON: "malformed JSON"
-        case .notAnObject: "expected a JSON object"
-        case .missingField(let field): "\(field) is required"
-        case .wrongType(let field, let expected): "\(field) must be a \(expected)"
-        case .invalidField(let field, let reason): "\(field) \(reason)"
-        case .emptyBatch: "the array is empty"
-        case .batchTooLarge(let count, let limit): "the array has \(count) items, more than the limit of \(limit)"
-        case .item(let index, let error): "item \(index): \(error.description)"
-        }
-    }
-}
+/// Why an ingest payload was rejected by ``TrendingInput``: the producers' shared ``IngestInputError``
+/// (field errors name the JSON key; errors inside an array are wrapped in `item(index:_:)`).
+public typealias TrendingInputError = IngestInputError

@@ -1,3 +1,4 @@
+import CoinDailyProducer
 import CoinDailyProtocol
 import Foundation
 import NIOCore
@@ -63,13 +64,17 @@ struct TrendingInputTests {
     @Test("whole bodies: malformed, not objects, empty, too large; element errors carry the index")
     func bodies() {
         #expect(error("{") == .malformedJSON)
-        #expect(error("\"x\"") == .notAnObject)
+        #expect(error("\"x\"") == .notAnObject(field: nil))
         #expect(error("[]") == .emptyBatch)
         #expect(error("[{\(Self.base)},{\(Self.base)}]", maxItems: 1) == .batchTooLarge(count: 2, limit: 1))
         let bad = error("[{\(Self.base)},{\(Self.base.replacingOccurrences(of: "\"mentions\":2", with: "\"mentions\":-1"))}]")
         #expect(bad == .item(index: 1, .invalidField(field: "mentions", reason: "must be an integer >= 0")))
         #expect(bad?.field == "mentions" && bad?.itemIndex == 1)
         #expect(bad?.description == "item 1: mentions must be an integer >= 0")
+        // A wrong JSON type reads as English (it said "must be a integer" before the shared wording).
+        let wrongType = error("{\(Self.base.replacingOccurrences(of: "\"mentions\":2", with: "\"mentions\":\"2\""))}")
+        #expect(wrongType?.description == "mentions must be an integer")
+        #expect(IngestInputError.wrongTypeMessage(field: "score", expected: "number") == "score must be a number")
     }
 
     @Test("the stored member form round-trips; junk is refused")
