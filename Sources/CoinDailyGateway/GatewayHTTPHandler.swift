@@ -84,13 +84,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let allowed = routes.connectionGuard.map { $0.checkOriginQuietly(head.headers) } ?? true
             let responder = HTTPResponder(channel: context.channel, head: head, extraHeaders: allowed ? Self.cors(head) : [:])
             pending = responder
-            if bodyTooLarge {
-                var oversized = body
-                oversized.writeRepeatingByte(0, count: 1)  // anything over the limit
-                server.handle(head: head, body: oversized, responder: responder, channel: context.channel)
-            } else {
-                server.handle(head: head, body: body, responder: responder, channel: context.channel)
-            }
+            // An oversized body is not kept (only its first part is); it is said so, never passed on truncated.
+            server.handle(head: head, body: body, bodyTooLarge: bodyTooLarge, responder: responder, channel: context.channel)
             body.clear()
             return
         }

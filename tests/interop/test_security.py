@@ -675,8 +675,8 @@ async def test_socketio_flood_gets_rate_limit_errors_then_a_server_disconnect(st
 async def test_oversized_messages_and_frames_do_not_hurt_the_gateway(stack: Stack, main_gateway: Gateway) -> None:
     """A 100 KiB message (limit 64 KiB) gets ``error`` INVALID_MESSAGE_FORMAT and the connection keeps working; a
     2 MiB frame (limit 1 MiB) closes the connection (1009, or a reset mid-write); a Socket.IO WebSocket frame over
-    Engine.IO's maxPayload closes that transport (counted as ``frame_size``, audit ``limit_frame_size``). The gateway
-    keeps running and serves a new client."""
+    Engine.IO's maxPayload closes that transport (counted as ``frame_size``, audit ``limit_frame_size``), a polling
+    POST over it gets HTTP 413 (counted the same way). The gateway keeps running and serves a new client."""
     client = await plain_session(stack.ws_url, stack.mint(uid("sec-big"), ["user"]))
     try:
         reply = await client.request(json.dumps({"type": "ping", "padding": "x" * (100 * 1024)}))
@@ -708,6 +708,15 @@ async def test_oversized_messages_and_frames_do_not_hurt_the_gateway(stack: Stac
         await asyncio.sleep(0.05)
     assert limit_hits(main_gateway.http, "frame_size") == frame_hits + 1
     wait_for_audit(main_gateway.proc, "limit_frame_size", 0)
+
+    # A long-polling POST over maxPayload: HTTP 413, the session ends, counted the same way.
+    opened = await asyncio.to_thread(polling_handshake, main_gateway.polling_url)
+    assert opened.status_code == 200 and opened.text.startswith("0{"), opened.text[:200]
+    sid = json.loads(opened.text[1:])["sid"]
+    big = await asyncio.to_thread(lambda: HTTP.post(f"{main_gateway.polling_url}&sid={sid}",
+                                                    data="4" + "z" * (max_payload + 1024), timeout=10))
+    assert big.status_code == 413, f"polling POST over maxPayload: {big.status_code} {big.text[:200]}"
+    assert limit_hits(main_gateway.http, "frame_size") == frame_hits + 2
 
     assert main_gateway.proc.alive(), "the gateway died"
     assert HTTP.get(f"{main_gateway.http}/healthz", timeout=2).status_code == 200

@@ -46,8 +46,9 @@ final class EngineIOServer: Sendable {
 
     // MARK: Long-polling
 
-    /// Handles one HTTP request (not an upgrade) on the request's event loop.
-    func handle(head: HTTPRequestHead, body: ByteBuffer, responder: HTTPResponder, channel: any Channel) {
+    /// Handles one HTTP request (not an upgrade) on the request's event loop. `bodyTooLarge`: the body went
+    /// over the largest accepted payload and `body` holds only part of it.
+    func handle(head: HTTPRequestHead, body: ByteBuffer, bodyTooLarge: Bool = false, responder: HTTPResponder, channel: any Channel) {
         if let refusal = connectionGuard?.checkOrigin(head.headers, peer: channel.remoteAddress) {
             responder.respond(refusal.status, contentType: "application/json", body: ByteBuffer(string: refusal.body))
             return
@@ -73,7 +74,7 @@ final class EngineIOServer: Sendable {
             session.eventLoop.execute {
                 switch head.method {
                 case .GET: session.poll(responder)
-                case .POST: session.post(body, responder: responder)
+                case .POST: session.post(body, tooLarge: bodyTooLarge, responder: responder)
                 default: responder.respond(.badRequest("method \(head.method) not allowed"))
                 }
             }

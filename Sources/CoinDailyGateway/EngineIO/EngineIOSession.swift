@@ -202,7 +202,7 @@ final class EngineIOSession: @unchecked Sendable {
     }
 
     /// A long-polling POST body.
-    func post(_ body: ByteBuffer, responder: HTTPResponder) {
+    func post(_ body: ByteBuffer, tooLarge: Bool = false, responder: HTTPResponder) {
         guard !isClosed, !draining else {
             responder.respond(.unknownSession)
             return
@@ -216,8 +216,8 @@ final class EngineIOSession: @unchecked Sendable {
             close(reason: "concurrent post", notifyPoll: .close)
             return
         }
-        guard body.readableBytes <= settings.maxPayload else {
-            onLimitHit?("frame_size", "polling POST of \(body.readableBytes) bytes, at most \(settings.maxPayload)")
+        guard !tooLarge, body.readableBytes <= settings.maxPayload else {
+            onLimitHit?("frame_size", "polling POST over \(settings.maxPayload) bytes")
             responder.respond(.payloadTooLarge)
             close(reason: "payload too large", notifyPoll: .close)
             return
