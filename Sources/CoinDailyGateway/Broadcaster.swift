@@ -35,6 +35,12 @@ final class Broadcaster: Sendable {
         for hub in hubs { hub.eventLoop.execute { hub.revoke(revocation) } }
     }
 
+    /// Revocations were learnt from Redis rather than announced (``GatewayRefresher``): every loop checks
+    /// its open connections against the list.
+    func recheckRevocations() {
+        for hub in hubs { hub.eventLoop.execute { hub.recheckRevocations() } }
+    }
+
     /// Handles one read batch from Redis.
     func handle(_ messages: [RedisPubSubMessage]) {
         var events: [OutboundEvent] = []

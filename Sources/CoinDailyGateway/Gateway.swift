@@ -48,13 +48,12 @@ public final class Gateway: Service, Sendable {
         // The subscriber needs the hubs (through the broadcaster) and the hubs need the registry,
         // which needs the subscriber: break the cycle with a box filled right after.
         let broadcasterBox = Mutex<Broadcaster?>(nil)
-        let hubsBox = Mutex<[LoopHub]>([])
         let refresher = GatewayRefresher(
             redis: redisClient, verifier: verifier, knownTokens: knownTokens, revocations: revocations,
             configuration: configuration, logger: logger
         ) {
             // A reload found revocations whose announcement this gateway missed (its subscription was down).
-            for hub in hubsBox.withLock({ $0 }) { hub.eventLoop.execute { hub.recheckRevocations() } }
+            broadcasterBox.withLock { $0 }?.recheckRevocations()
         }
         let subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: group, logger: logger) { messages in
             broadcasterBox.withLock { $0 }?.handle(messages)
@@ -68,7 +67,6 @@ public final class Gateway: Service, Sendable {
             refresher.requestReload()
         }
         broadcasterBox.withLock { $0 = broadcaster }
-        hubsBox.withLock { $0 = hubs }
 
         let context = GatewayContext(
             configuration: configuration, verifier: verifier, redis: redisClient, knownTokens: knownTokens,

@@ -1,7 +1,6 @@
 import CoinDailyAuthCore
 import CoinDailyProtocol
 import CoinDailyRedis
-import DequeModule
 import NIOCore
 import NIOWebSocket
 
@@ -50,7 +49,8 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     /// When the kept state's expiry was last pushed forward.
     private var stateTouched: UInt64 = 0
     /// Replays waiting to be written, in order, each with its completion (see ``writeReplay(_:completion:)``).
-    private var replays: Deque<(events: ArraySlice<OutboundEvent>, completion: () -> Void)> = []
+    /// An array, as the plain handler's: empty for almost every socket (no allocation), one or two entries otherwise.
+    private var replays: [(events: ArraySlice<OutboundEvent>, completion: () -> Void)] = []
 
     init(connection: SocketIOConnection, context: GatewayContext) {
         self.connection = connection
