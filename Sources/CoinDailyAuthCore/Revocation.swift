@@ -16,16 +16,23 @@ public enum Revocation: Sendable, Equatable {
         }
     }
 
-    /// Parses an announcement; `nil` when it is not one.
+    /// Parses an announcement; `nil` when it is not one. Numbers that are not whole milliseconds in range
+    /// (`1e300`, `NaN`) never trap: a token's `exp` then counts as "never" (the token stays revoked), a user
+    /// entry without a usable `before` is not an announcement.
     public init?(json: String) {
         guard let value = try? JSONValue.parse(json) else { return nil }
         if let jti = value["jti"]?.stringValue, !jti.isEmpty {
-            self = .token(id: jti, expiresAtMillis: value["exp"]?.numberValue.map { Int64($0) } ?? Int64.max)
-        } else if let sub = value["sub"]?.stringValue, !sub.isEmpty, let before = value["before"]?.numberValue {
-            self = .subject(sub, beforeMillis: Int64(before))
+            self = .token(id: jti, expiresAtMillis: value["exp"]?.numberValue.flatMap(Self.millis) ?? Int64.max)
+        } else if let sub = value["sub"]?.stringValue, !sub.isEmpty, let before = value["before"]?.numberValue.flatMap(Self.millis) {
+            self = .subject(sub, beforeMillis: before)
         } else {
             return nil
         }
+    }
+
+    private static func millis(_ number: Double) -> Int64? {
+        guard number.isFinite else { return nil }
+        return Int64(exactly: number.rounded(.towardZero))
     }
 
     /// Whether this revocation applies to `identity`.

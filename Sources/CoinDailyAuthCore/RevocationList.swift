@@ -78,7 +78,11 @@ public final class RevocationList: Sendable {
     public func isRevoked(_ identity: VerifiedIdentity) -> Bool {
         state.withLock { state in
             if state.tokens[identity.tokenId] != nil { return true }
-            if let before = state.subjects[identity.userId], identity.issuedAtMillis / 1000 <= before / 1000 { return true }
+            if let before = state.subjects[identity.userId],
+                Revocation.subject(identity.userId, beforeMillis: before).applies(to: identity)
+            {
+                return true
+            }
             return false
         }
     }

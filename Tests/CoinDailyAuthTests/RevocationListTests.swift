@@ -16,6 +16,11 @@ struct RevocationListTests {
         #expect(Revocation(json: #"{"jti":""}"#) == nil)
         #expect(Revocation(json: #"{"sub":"alice"}"#) == nil)
         #expect(Revocation(json: "not json") == nil)
+        // Out-of-range numbers (anyone who can publish on the channel could send them) never trap.
+        #expect(Revocation(json: #"{"sub":"u","before":1e300}"#) == nil)
+        #expect(Revocation(json: #"{"jti":"x","exp":1e19}"#) == .token(id: "x", expiresAtMillis: Int64.max))
+        #expect(Revocation(json: #"{"jti":"x","exp":-1e300}"#) == .token(id: "x", expiresAtMillis: Int64.max))
+        #expect(Revocation(json: #"{"sub":"u","before":1700000000500.7}"#) == .subject("u", beforeMillis: 1_700_000_000_500))
     }
 
     @Test("a user revocation covers tokens issued up to its second, not later ones nor other users")
