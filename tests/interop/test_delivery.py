@@ -900,6 +900,39 @@ async def test_socketio_recovery_replay_larger_than_the_outbound_limit_reaches_t
         proc.stop(5)
 
 
+async def test_socketio_polling_replay_of_an_event_larger_than_the_queue_limit_closes_only_that_session(
+        stack: Stack) -> None:
+    """One missed event of 100 KiB, recovered over long-polling on a gateway whose polling queue holds 64 KiB: that
+    session is closed as a slow consumer (the event cannot fit its queue), and the gateway keeps serving — the
+    replay used to go on writing into the closed session and crash the process."""
+    proc, port = stack.start_gateway("gateway-sio-huge", {"GATEWAY_MAX_OUTBOUND_BYTES": "65536"})
+    url = f"http://127.0.0.1:{port}"
+    pub = Publisher(stack, pad=100 * 1024)
+    sub = SioSubscriber(pub.run)
+    try:
+        pid = await sub.connect(url)
+        assert sub.client is not None
+        drop_sio_transport(sub.client)
+        await wait_disconnected(sub.client)
+        await sub.close()
+        await pub.burst(1)
+        try:
+            await sub.connect(url, subscribe=False, transports=["polling"])
+        except Exception:  # noqa: BLE001 - the session may close before the client sees its CONNECT reply
+            pass
+        await asyncio.sleep(1.0)
+        assert proc.alive(), "the gateway died replaying an event larger than the polling queue"
+        assert HTTP.get(f"{url}/healthz", timeout=2).status_code == 200
+        check = SioSubscriber(pub.run)
+        assert await check.connect(url) is not None, "the gateway no longer accepts Socket.IO clients"
+        await check.close()
+        assert pid is not None
+    finally:
+        await sub.close()
+        await pub.close()
+        proc.stop(5)
+
+
 # ---- Redis restarts (disruptive: they run after every other test) --------------------------------------------------------
 
 async def _wait_ids(subs: list[PlainSubscriber], count: int, timeout: float = 10) -> None:

@@ -294,6 +294,12 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
                 }
                 replays[0].events.removeFirst()
                 _ = writeEvent(event)
+                // One event bigger than the whole polling queue closes the session inside that write, and
+                // the close empties `replays`.
+                guard !replays.isEmpty, !engine.isClosed else {
+                    replays.removeAll()
+                    return
+                }
             }
             let done = replays.removeFirst()
             engine.flush()
