@@ -156,6 +156,11 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            // The client caught up: a grace period started before a replay (a live burst) ends here too.
+            slowTimer?.cancel()
+            slowTimer = nil
+        }
         if !replays.isEmpty, !closing {
             // A replay in progress fills the buffer on purpose: pause it until the client has read.
             if context.channel.isWritable {
@@ -179,8 +184,6 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
                 startSlowTimer(context.eventLoop)
             }
         } else if context.channel.isWritable {
-            slowTimer?.cancel()
-            slowTimer = nil
             replayStall?.cancel()
             replayStall = nil
         }
