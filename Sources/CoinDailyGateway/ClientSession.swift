@@ -43,6 +43,9 @@ final class ClientSession {
     private var filterSlots: [SubscriptionFilter?] = []
     private var kindChannels: [ChannelKind: Set<String>] = [:]
     private var queued: Deque<(id: String?, result: Result<ClientRequest, ProtocolError>)> = []
+    /// How to end each history read in flight (by kind index) if its subscription goes first: its callback
+    /// then gets ``ResumeOutcome/cancelled``, so a resume of several kinds is never left waiting for it.
+    private var pendingResumes: [Int: () -> Void] = [:]
     private var authDeadline: NIODeadline
     private var lastInbound: NIODeadline
     private var nextPing: NIODeadline
@@ -127,6 +130,7 @@ final class ClientSession {
         kindChannels.removeAll()
         filters.removeAll()
         queued.removeAll()
+        pendingResumes.removeAll()  // their closures hold this session
         held.removeAll()
         holding = 0
         if userAdmitted, let user = identity?.userId {
@@ -454,6 +458,7 @@ final class ClientSession {
             return
         }
         resume(kind, since: parameters.since) { outcome, replay in
+            if case .cancelled = outcome { return }  // unsubscribed meanwhile: its confirmation was the answer
             self.confirm(kind, parameters, outcome: outcome, id: id)
             self.write(replay) { self.release(1 << kind.index) }
         }
@@ -483,7 +488,7 @@ final class ClientSession {
                 data["reason"] = .string(reason)
                 needsSnapshot = true
             }
-        case nil:
+        case .cancelled?, nil:
             break
         }
         if let outcome { context.metrics.resume(outcome.label) }
@@ -544,6 +549,7 @@ final class ClientSession {
             let generation = kindStates[kind.index].generation &+ 1
             kindStates[kind.index] = KindState(generation: generation)
         }
+        pendingResumes.removeValue(forKey: kind.index)?()
     }
 
     private func rejoin(_ kind: ChannelKind, identity: VerifiedIdentity) {
@@ -591,14 +597,26 @@ final class ClientSession {
         let read = registry.whenSubscribed(channels).flatMap {
             history.resume(since: since, channels: channels, limit: delivery.maxReplay)
         }.hop(to: eventLoop)
-        let timeout = eventLoop.scheduleTask(in: .milliseconds(delivery.resumeTimeout.milliseconds)) {
-            self.finishResume(
-                kind, generation: generation, since: since, movesStart: movesStart, result: .failure(ResumeTimeout()), then: then)
-        }
-        read.whenComplete { result in
-            timeout.cancel()
+        // Exactly one of: the answer, the timeout, the subscription going (``removeKind(_:)``).
+        var finished = false
+        var timeout: Scheduled<Void>?
+        let finish = { (result: Result<HistoryReader.Outcome, any Error>) in
+            guard !finished else { return }
+            finished = true
+            timeout?.cancel()
+            self.pendingResumes[index] = nil
             self.finishResume(kind, generation: generation, since: since, movesStart: movesStart, result: result, then: then)
         }
+        pendingResumes[index] = {
+            guard !finished else { return }
+            finished = true
+            timeout?.cancel()
+            then(.cancelled, [])
+        }
+        timeout = eventLoop.scheduleTask(in: .milliseconds(delivery.resumeTimeout.milliseconds)) {
+            finish(.failure(ResumeTimeout()))
+        }
+        read.whenComplete { finish($0) }
     }
 
     private struct ResumeTimeout: Error {}

@@ -1158,6 +1158,46 @@ async def test_history_off_answers_since_with_recovered_false_and_no_position(st
         proc.stop(5)
 
 
+async def test_unsubscribing_during_a_resync_does_not_leave_the_other_subscriptions_held(stack: Stack) -> None:
+    """The gateway's Redis subscription drops (``CLIENT KILL TYPE pubsub``) while Redis stalls (``CLIENT PAUSE …
+    WRITE`` holds the resume script), so a client subscribed to two kinds has a resync of both in flight; it
+    unsubscribes one meanwhile. When Redis answers, the other kind's held events are released and live events flow:
+    the resync no longer waits for an answer that the unsubscribed kind would never give."""
+    proc, port = stack.start_gateway("gateway-resync-unsub", {"GATEWAY_RESUME_TIMEOUT_MS": "5000"})
+    pub = Publisher(stack)
+    client = await open_client(f"ws://127.0.0.1:{port}/ws")
+    admin = stack.redis()
+    paused = False
+    try:
+        assert (await client.auth(hs256_token("dlv-resync-unsub")))["type"] == "auth_success"
+        assert (await client.subscribe("whale_activity"))["type"] == "subscription_confirmed"
+        reply = await client.subscribe("market_sentiment", {"tokens": ["BTC"]})
+        assert reply["type"] == "subscription_confirmed", reply
+        admin.execute_command("CLIENT", "PAUSE", "4000", "WRITE")
+        paused = True
+        admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+        await asyncio.sleep(1.0)  # the gateway re-subscribes; its resync's history reads wait for Redis
+        reply = await client.unsubscribe("market_sentiment", {"tokens": ["BTC"]})
+        assert reply["type"] == "unsubscription_confirmed", reply
+        admin.execute_command("CLIENT", "UNPAUSE")
+        paused = False
+        live = await pub.publish()
+        deadline = time.monotonic() + 5
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "the whale subscription stayed held after its resync: no live event within 5 s"
+            msg = await client.recv(remaining, "the live whale event after the resync")
+            if msg.get("type") == WHALE_EVENT and msg.get("id") == live:
+                break
+    finally:
+        if paused:
+            admin.execute_command("CLIENT", "UNPAUSE")
+        admin.close()
+        await client.close()
+        await pub.close()
+        proc.stop(5)
+
+
 async def test_resume_while_redis_does_not_answer_is_recovered_false_within_the_timeout(stack: Stack) -> None:
     """Redis stalls (``CLIENT PAUSE … WRITE`` holds the resume script) while a client subscribes with ``since`` on a
     gateway with GATEWAY_RESUME_TIMEOUT_MS=300: the subscription is still confirmed, promptly, with

@@ -10,11 +10,14 @@ enum ResumeOutcome: Sendable {
     case notRecovered(reason: String, position: EventID)
     /// Redis did not answer in time, or there is no history (history disabled).
     case unavailable(reason: String)
+    /// The subscription went (unsubscribed, or no longer allowed) while its history was read: nothing to
+    /// deliver, nothing lost.
+    case cancelled
 
     /// Whether nothing was lost.
     var isComplete: Bool {
         switch self {
-        case .fresh, .recovered: true
+        case .fresh, .recovered, .cancelled: true
         case .notRecovered, .unavailable: false
         }
     }
@@ -26,6 +29,7 @@ enum ResumeOutcome: Sendable {
         case .recovered: "recovered"
         case .notRecovered: "not_recovered"
         case .unavailable: "unavailable"
+        case .cancelled: "cancelled"
         }
     }
 }
