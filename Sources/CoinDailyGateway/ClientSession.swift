@@ -56,6 +56,10 @@ final class ClientSession {
     private var strikes: Int32 = 0
     /// Kinds (bit per ``ChannelKind/index``) whose live events are held while their history is read.
     private var holding: UInt16 = 0
+    /// Kinds (bits) with a resume under way: from the history read until its held events are released.
+    private var inFlight: UInt16 = 0
+    /// Kinds (bits) whose Redis subscription dropped during their resume: resynced once it is released.
+    private var resyncAfter: UInt16 = 0
     /// Whether the user is counted against the per-user connection limit (released in ``stop()``).
     private var userAdmitted = false
     /// Whether `token_expiring` was sent for the current token.
@@ -133,6 +137,8 @@ final class ClientSession {
         pendingResumes.removeAll()  // their closures hold this session
         held.removeAll()
         holding = 0
+        inFlight = 0
+        resyncAfter = 0
         if userAdmitted, let user = identity?.userId {
             context.connectionGuard.releaseUser(user)
             userAdmitted = false
@@ -444,7 +450,11 @@ final class ClientSession {
                 replyTo: id)
             return
         }
-        if let state = kindStates.indices.contains(kind.index) ? kindStates[kind.index] : nil, state.resuming {
+        // A second resume of a kind whose replay is still being written would release its held events early.
+        let resumeUnderWay =
+            (kindStates.indices.contains(kind.index) && kindStates[kind.index].resuming)
+            || (parameters.since != nil && inFlight & (1 << kind.index) != 0)
+        if resumeUnderWay {
             sendError(.subscription("a resume of \(kind.rawValue) is in progress: retry when it is confirmed"), replyTo: id)
             return
         }
@@ -545,6 +555,8 @@ final class ClientSession {
             holding &= ~bit
             held.removeAll { $0.kind == kind }
         }
+        inFlight &= ~bit
+        resyncAfter &= ~bit
         if kind.index < kindStates.count {
             let generation = kindStates[kind.index].generation &+ 1
             kindStates[kind.index] = KindState(generation: generation)
@@ -592,6 +604,7 @@ final class ClientSession {
         kindStates[index].resuming = true
         let generation = kindStates[index].generation
         holding |= 1 << index
+        inFlight |= 1 << index
         let channels = Array(kindChannels[kind] ?? [])
         let delivery = context.configuration.delivery
         let read = registry.whenSubscribed(channels).flatMap {
@@ -676,13 +689,18 @@ final class ClientSession {
 
     /// Delivers the held live events of the kinds in `kinds` (bits) in arrival order — skipping those the
     /// replay already covered, paced like the replay — and stops holding them once none is left.
+    ///
+    /// Kinds whose Redis subscription dropped meanwhile (``resyncAfter``) keep their held events: they are
+    /// resynced from their last delivered event first, so nothing of the outage is skipped or reordered.
     private func release(_ kinds: UInt16) {
         guard !isClosed else { return }
+        let deferred = resyncAfter & kinds
+        let releasing = kinds & ~deferred
         var ready: [OutboundEvent] = []
         if !held.isEmpty {
             var keep: [OutboundEvent] = []
             for event in held {
-                if kinds & (1 << event.kind.index) == 0 {
+                if releasing & (1 << event.kind.index) == 0 {
                     keep.append(event)
                 } else if advance(event) {
                     ready.append(event)
@@ -691,8 +709,13 @@ final class ClientSession {
             held = keep
         }
         guard !ready.isEmpty else {
-            holding &= ~kinds
+            holding &= ~releasing
+            inFlight &= ~kinds
             transport?.flush()
+            if deferred != 0 {
+                resyncAfter &= ~deferred
+                resync(ChannelKind.allCases.filter { deferred & (1 << $0.index) != 0 && filters[$0] != nil })
+            }
             return
         }
         // More may be held while these are written: go round until nothing is left.
@@ -728,9 +751,21 @@ final class ClientSession {
     func resync() {
         guard resyncPending, !isClosed else { return }
         resyncPending = false
-        // Kinds whose own resume is in flight read the history after the subscription is back anyway.
-        let kinds = filters.keys.filter { kind in !(kind.index < kindStates.count && kindStates[kind.index].resuming) }
-        guard !kinds.isEmpty else { return }
+        // Kinds with a resume under way are resynced when it is over (their held events wait for it).
+        var now: [ChannelKind] = []
+        for kind in filters.keys {
+            if inFlight & (1 << kind.index) != 0 {
+                resyncAfter |= 1 << kind.index
+            } else {
+                now.append(kind)
+            }
+        }
+        resync(now)
+    }
+
+    /// Resumes `kinds` from their last delivered positions, replays them merged in order, then releases them.
+    private func resync(_ kinds: [ChannelKind]) {
+        guard !kinds.isEmpty, !isClosed else { return }
         var remaining = kinds.count
         var complete = true
         var replay: [OutboundEvent] = []
