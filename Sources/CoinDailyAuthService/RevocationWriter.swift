@@ -31,14 +31,6 @@ struct RevocationWriter: Sendable {
         try await send(announcements(revocations))
     }
 
-    /// Removes expired token entries and user entries older than the longest token lifetime.
-    ///
-    /// - Returns: how many entries were removed.
-    @discardableResult
-    func prune(nowMillis: Int64) async throws(Failure) -> Int {
-        let replies = try await sendReplies([pruneCommand(nowMillis: nowMillis)])
-        return Int(replies.first?.int ?? 0)
-    }
 
     private func announcements(_ revocations: [Revocation]) -> [[String]] {
         revocations.map { ["PUBLISH", RedisKeys.revocationsChannel, $0.json] }

@@ -24,8 +24,8 @@ protocol SessionTransport: AnyObject {
     func authFailed(_ error: ProtocolError, replyTo id: String?)
     /// The session's subscriptions changed (default: nothing; Socket.IO keeps them for recovery).
     func subscriptionsChanged()
-    /// Writes replayed events, then calls `completion` (default: all at once, flushed). A transport with a
-    /// bounded outbound buffer paces them by writability, so a long replay does not count as a slow consumer.
+    /// Writes replayed events, then calls `completion`, paced by what the transport can take (a long replay
+    /// must not count as a slow consumer).
     func writeReplay(_ events: [OutboundEvent], completion: @escaping () -> Void)
 }
 
@@ -39,12 +39,6 @@ extension SessionTransport {
     }
 
     func subscriptionsChanged() {}
-
-    func writeReplay(_ events: [OutboundEvent], completion: @escaping () -> Void) {
-        for event in events where !writeEvent(event) { break }
-        flush()
-        completion()
-    }
 }
 
 extension VerifiedIdentity {

@@ -40,8 +40,9 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     private var awaitingConnectAuth = false
     /// The recovery id of this socket (`nil` when recovery is off, or another socket took it over).
     private var pid: String?
-    /// This socket as the owner of its `pid`'s kept state (``SocketIOStateStore``).
-    private let owner = EngineIOServer.newID()
+    /// This socket as the owner of its `pid`'s kept state (``SocketIOStateStore``): its Engine.IO session id,
+    /// unique per socket (only the namespace `/` exists).
+    private var owner: String { connection.session.id }
     /// A recovery asked for in the CONNECT: the previous `pid` and the last offset the client got.
     private var recovering: (pid: String, offset: EventID?)?
     /// Whether events carry their offset as last argument.
