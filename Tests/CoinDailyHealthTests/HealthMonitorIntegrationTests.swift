@@ -76,6 +76,9 @@ struct HealthMonitorIntegrationTests {
             _ = try await fx.redis.sendChecked(["SET", "cd:heartbeat:gateway:g1", #"{"connections":1}"#, "EX", "30"])
             _ = try await fx.redis.sendChecked(["SET", "cd:heartbeat:alpha:a1", "{}", "EX", "30"])
             #expect(await monitor.cycle(&state).status == .healthy)
+            // Pub/sub is at most once: a SIGKILL right after PUBLISH returned can come before Redis has written the
+            // message to our subscriber (it answered the publisher first). Wait for it before killing Redis.
+            try await fx.barrier()
 
             fx.server.kill()
             let down = await monitor.cycle(&state)
