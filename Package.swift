@@ -360,7 +360,7 @@ let package = Package(
         .testTarget(
             name: "CoinDailyGatewayTests",
             dependencies: [
-                "CoinDailyGateway", "CoinDailyProtocol", "CoinDailyAuthCore", "CoinDailyRedis",
+                "CoinDailyGateway", "CoinDailyProtocol", "CoinDailyAuthCore", "CoinDailyRedis", "CoinDailyTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

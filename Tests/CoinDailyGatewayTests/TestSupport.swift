@@ -133,8 +133,11 @@ final class GatewayHarness: Sendable {
         self.keyDirectory = keyDirectory
     }
 
+    /// A harness; with `redisPort`, its Redis client and subscriber use the `redis-server` on that port and
+    /// resumes read the real history (live events still come only through ``deliver(_:)``: the subscriber
+    /// drops what Redis pushes).
     static func make(
-        configuration: GatewayConfiguration = .init(), queueRedisCommands: Bool = true
+        configuration: GatewayConfiguration = .init(), queueRedisCommands: Bool = true, redisPort: Int? = nil
     ) async throws -> GatewayHarness {
         let keyDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("coindaily-gateway-tests-\(UUID().uuidString)", isDirectory: true)
@@ -146,7 +149,7 @@ final class GatewayHarness: Sendable {
         let logger = Logger(label: "gateway-tests", factory: { _ in SwiftLogNoOpLogHandler() })
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let redisConfiguration = RedisConfiguration(
-            host: "127.0.0.1", port: 1, reconnectBackoffInitial: .seconds(1), reconnectBackoffMax: .seconds(5),
+            host: "127.0.0.1", port: redisPort ?? 1, reconnectBackoffInitial: .seconds(1), reconnectBackoffMax: .seconds(5),
             queueWhileDisconnected: queueRedisCommands)
         let redis = RedisClient(configuration: redisConfiguration, eventLoopGroup: group, logger: logger)
         let subscriber = RedisSubscriber(configuration: redisConfiguration, eventLoopGroup: group, logger: logger) { _ in }
@@ -155,9 +158,14 @@ final class GatewayHarness: Sendable {
         let loop = NIOAsyncTestingEventLoop()
         let hub = LoopHub(eventLoop: loop, registry: registry, metrics: metrics)
         let clock = TestClock()
+        if redisPort != nil {
+            redis.start()
+            subscriber.start()
+        }
         let context = GatewayContext(
             configuration: configuration, verifier: verifier, redis: redis, knownTokens: KnownTokens(), metrics: metrics,
-            logger: logger, hubs: [hub], clock: { clock.now })
+            logger: logger, hubs: [hub], history: redisPort.map { _ in HistoryReader(redis: redis) },
+            registry: redisPort.map { _ in registry }, clock: { clock.now })
         return GatewayHarness(
             loop: loop, context: context, hub: hub, registry: registry, subscriber: subscriber, redis: redis, group: group,
             issuer: issuer, clock: clock, keyDirectory: keyDirectory)
