@@ -1,5 +1,6 @@
 import CoinDailyTestSupport
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import CoinDailyRedis
@@ -64,4 +65,45 @@ struct RedisSubscriberIntegrationTests {
         await #expect(throws: RedisError.clientShutdown) { try await subscriber.subscribe(["late"]).get() }
         await publisher.shutdown()
     }
+
+    @Test("unsubscribing and at once subscribing again: the subscription completes only when Redis confirmed it again, and delivers")
+    func resubscribeRightAfterUnsubscribe() async throws {
+        let server = try RedisServerProcess()
+        try await server.start()
+        defer { server.kill() }
+        let configuration = TestRedis.configuration(port: server.port)
+        let collector = MessageCollector()
+        let subscriber = RedisSubscriber(
+            configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("subscriber"),
+            onMessages: collector.callback)
+        let publisher = RedisClient(configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("publisher"))
+        try await withTimeout(30, "re-subscriptions") {
+            subscriber.start()
+            try await subscriber.subscribe(["ticks"]).get()
+            // Redis answers nothing for 500 ms: the UNSUBSCRIBE and the SUBSCRIBE wait in it. The old confirmation
+            // must not count for the new subscription: if it did, the second future would complete at once, before
+            // Redis has even seen the UNSUBSCRIBE, and a publish right after could find nobody.
+            _ = try await publisher.send(["CLIENT", "PAUSE", "500", "ALL"])
+            let gone = subscriber.unsubscribe(["ticks"])
+            let again = subscriber.subscribe(["ticks"])
+            let completed = ManagedFlag()
+            again.whenComplete { _ in completed.set() }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(!completed.isSet, "the subscription completed before Redis confirmed it")
+            try await again.get()
+            try await gone.get()
+            #expect(try await publisher.publish("after", to: "ticks") == 1)
+            try await eventually(10, "the message") { collector.payloads(on: "ticks") == ["after"] }
+            #expect(await subscriber.desiredChannels() == ["ticks"])
+        }
+        await subscriber.shutdown()
+        await publisher.shutdown()
+    }
+}
+
+/// A flag set from an event loop and read by the test.
+final class ManagedFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }
