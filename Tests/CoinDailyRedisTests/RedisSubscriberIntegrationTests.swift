@@ -7,20 +7,23 @@ import Testing
 
 @Suite("RedisSubscriber integration", .timeLimit(.minutes(1)))
 struct RedisSubscriberIntegrationTests {
+    /// A subscriber collecting what it receives (not started) and a publisher, for the server on `port`.
+    static func clients(port: Int) -> (RedisSubscriber, RedisClient, MessageCollector) {
+        let configuration = TestRedis.configuration(port: port)
+        let collector = MessageCollector()
+        let subscriber = RedisSubscriber(
+            configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("subscriber"),
+            onMessages: collector.callback)
+        let publisher = RedisClient(configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("publisher"))
+        return (subscriber, publisher, collector)
+    }
+
     @Test("subscribe at run time, receive, unsubscribe at run time and stop receiving")
     func runtimeSubscriptions() async throws {
         let server = try RedisServerProcess()
         try await server.start()
         defer { server.kill() }
-        let configuration = TestRedis.configuration(port: server.port)
-        let collector = MessageCollector()
-        let subscriber = RedisSubscriber(
-            configuration: configuration,
-            eventLoopGroup: TestRedis.group,
-            logger: TestRedis.logger("subscriber"),
-            onMessages: collector.callback
-        )
-        let publisher = RedisClient(configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("publisher"))
+        let (subscriber, publisher, collector) = Self.clients(port: server.port)
         let states = StateRecorder()
         subscriber.onConnectionStateChange = states.hook
         try await withTimeout(30, "pub/sub") {
@@ -71,12 +74,7 @@ struct RedisSubscriberIntegrationTests {
         let server = try RedisServerProcess()
         try await server.start()
         defer { server.kill() }
-        let configuration = TestRedis.configuration(port: server.port)
-        let collector = MessageCollector()
-        let subscriber = RedisSubscriber(
-            configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("subscriber"),
-            onMessages: collector.callback)
-        let publisher = RedisClient(configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("publisher"))
+        let (subscriber, publisher, collector) = Self.clients(port: server.port)
         try await withTimeout(30, "re-subscriptions") {
             subscriber.start()
             try await subscriber.subscribe(["ticks"]).get()
