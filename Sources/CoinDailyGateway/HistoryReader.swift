@@ -2,7 +2,7 @@ import CoinDailyProtocol
 import CoinDailyRedis
 import NIOCore
 
-/// Reads the event history for resumes with ``EventHistory/resumeScript`` (a ``LoadedScript``).
+/// Reads the event history for resumes with ``EventHistory/resumeScript`` (a ``RedisScript``).
 final class HistoryReader: Sendable {
     /// What the history could give.
     enum Outcome: Sendable {
@@ -19,10 +19,11 @@ final class HistoryReader: Sendable {
         case malformedReply(String)
     }
 
-    private let script: LoadedScript
+    private static let script = RedisScript(EventHistory.resumeScript)
+    private let redis: RedisClient
 
     init(redis: RedisClient) {
-        self.script = LoadedScript(EventHistory.resumeScript, redis: redis)
+        self.redis = redis
     }
 
     /// Reads what came after `since` on `channels` (at most `limit` entries in all), or, without `since`,
@@ -30,7 +31,7 @@ final class HistoryReader: Sendable {
     func resume(since: EventID?, channels: [String], limit: Int) -> EventLoopFuture<Outcome> {
         let arguments =
             [since?.epoch ?? "", since?.position.description ?? "", String(limit)] + channels
-        return script.run(arguments: arguments).flatMapThrowing { try Self.parse($0) }
+        return Self.script.run(arguments: arguments, on: redis).flatMapThrowing { try Self.parse($0) }
     }
 
     static func parse(_ reply: RESPValue) throws -> Outcome {

@@ -38,13 +38,12 @@ struct SocketIOStateStore: Sendable {
         return 1
         """
 
-    private let script: LoadedScript
+    private static let loaded = RedisScript(script)
     private let redis: RedisClient
 
     /// A store on `redis`.
     init(redis: RedisClient) {
         self.redis = redis
-        self.script = LoadedScript(Self.script, redis: redis)
     }
 
     /// Reads the state kept for `pid` (`nil` when there is none, or it cannot be read).
@@ -58,9 +57,10 @@ struct SocketIOStateStore: Sendable {
     func store(pid: String, owner: String, state: JSONValue?, mode: Mode, window: Duration) -> EventLoopFuture<Bool> {
         var object = state?.objectValue ?? [:]
         object["owner"] = .string(owner)
-        return script.run(
+        return Self.loaded.run(
             keys: [RedisKeys.socketIOSession(pid)],
-            arguments: [mode.rawValue, owner, JSONWriter.string(.object(object)), String(window.milliseconds)]
+            arguments: [mode.rawValue, owner, JSONWriter.string(.object(object)), String(window.milliseconds)],
+            on: redis
         ).map { $0.int == 1 }
     }
 }
