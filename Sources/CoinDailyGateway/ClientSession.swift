@@ -330,7 +330,7 @@ final class ClientSession {
         let verifier = context.verifier
         let promise = eventLoop.makePromise(of: VerifiedIdentity.self)
         promise.completeWithTask { try await verifier.verify(token) }
-        promise.futureResult.whenComplete { result in
+        promise.futureResult.assumeIsolated().whenComplete { result in
             self.authInFlight = false
             guard !self.isClosed else { return }
             switch result {
@@ -521,7 +521,7 @@ final class ClientSession {
         default: return
         }
         guard !keys.isEmpty else { return }
-        context.redis.sendFuture(["MGET"] + keys).hop(to: eventLoop).whenSuccess { reply in
+        context.redis.sendFuture(["MGET"] + keys).hop(to: eventLoop).assumeIsolated().whenSuccess { reply in
             guard !self.isClosed, self.filters[kind] != nil else { return }
             for value in reply.array ?? [] {
                 guard let bytes = value.bytes, let data = try? JSONValue.parse(bytes), data.objectValue != nil else { continue }
@@ -626,10 +626,10 @@ final class ClientSession {
             timeout?.cancel()
             then(.cancelled, [])
         }
-        timeout = eventLoop.scheduleTask(in: .milliseconds(delivery.resumeTimeout.milliseconds)) {
+        timeout = eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(delivery.resumeTimeout.milliseconds)) {
             finish(.failure(ResumeTimeout()))
         }
-        read.whenComplete { finish($0) }
+        read.assumeIsolated().whenComplete { finish($0) }
     }
 
     private struct ResumeTimeout: Error {}
@@ -868,7 +868,7 @@ final class ClientSession {
     private func snapshot(tokens: [String], id: String?) {
         let keys = tokens.map(RedisKeys.latestSentiment)
         let future = context.redis.sendFuture(["MGET"] + keys).hop(to: eventLoop)
-        future.whenComplete { result in
+        future.assumeIsolated().whenComplete { result in
             guard !self.isClosed else { return }
             switch result {
             case .success(let reply):

@@ -168,7 +168,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
                 replayStall = nil
                 pumpReplay()
             } else if replayStall == nil {
-                replayStall = context.eventLoop.scheduleTask(in: .seconds(10)) { [weak self] in
+                replayStall = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(10)) { [weak self] in
                     self?.closeSlow()
                 }
             }
@@ -197,7 +197,7 @@ final class PlainConnectionHandler: ChannelInboundHandler, SessionTransport {
     private func startSlowTimer(_ eventLoop: any EventLoop) {
         guard slowTimer == nil else { return }
         let grace = gateway.configuration.slowConsumerGrace.milliseconds
-        slowTimer = eventLoop.scheduleTask(in: .milliseconds(max(grace, 1))) { [weak self] in
+        slowTimer = eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(max(grace, 1))) { [weak self] in
             self?.slowTimer = nil
             self?.closeSlow()
         }

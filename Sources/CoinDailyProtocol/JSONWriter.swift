@@ -9,7 +9,7 @@ public enum JSONWriter {
     public static func write(_ value: JSONValue, into buffer: inout ByteBuffer) {
         switch value {
         case .null: buffer.writeStaticString("null")
-        case .bool(let b): b ? buffer.writeStaticString("true") : buffer.writeStaticString("false")
+        case .bool(let b): buffer.writeStaticString(b ? "true" : "false")
         case .number(let n): writeNumber(n, into: &buffer)
         case .string(let s): writeString(s, into: &buffer)
         case .array(let elements):

@@ -114,7 +114,7 @@ struct BenchCommand: AsyncParsableCommand {
         while slowConfirmed.load(ordering: .relaxed) < slowClients && ContinuousClock.now < slowDeadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        for client in slow { try await client.channel.setOption(.autoRead, value: false) }
+        for client in slow { try await client.channel.setOption(.autoRead, value: false).get() }
         try await Task.sleep(for: .seconds(1))
         let rssIdle = gatewayPid.flatMap(ProcStat.rssKB)
         let cpuStart = gatewayPid.flatMap(ProcStat.cpuSplitMicros)

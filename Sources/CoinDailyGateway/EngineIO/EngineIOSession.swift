@@ -284,7 +284,7 @@ final class EngineIOSession: @unchecked Sendable {
         guard let waiter = roomWaiter else { return }
         roomWaiter = nil
         // Not from inside the write or response that made room: the waiter writes again.
-        eventLoop.execute { [weak self] in
+        eventLoop.assumeIsolated().execute { [weak self] in
             guard let self, !self.isClosed else { return }
             waiter()
         }

@@ -82,7 +82,7 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
         if !context.channel.isWritable {
             if slowTimer == nil {
                 let grace = session.settings.slowConsumerGrace
-                slowTimer = context.eventLoop.scheduleTask(in: .milliseconds(max(grace.milliseconds, 1))) { [weak self] in
+                slowTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(max(grace.milliseconds, 1))) { [weak self] in
                     self?.slowTimer = nil
                     self?.deliver { session, probe in
                         guard probe == nil else { return }  // only the session's own transport

@@ -150,7 +150,7 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     /// when everything missed could be replayed, with the new one otherwise.
     private func recover(_ previous: String, offset: EventID?, identity: VerifiedIdentity, replyTo id: String?) {
         let eventLoop = connection.session.eventLoop
-        context.socketIOStates.load(pid: previous).hop(to: eventLoop).whenComplete { result in
+        context.socketIOStates.load(pid: previous).hop(to: eventLoop).assumeIsolated().whenComplete { result in
             guard let session = self.session, !session.isClosed else { return }
             guard case .success(let loaded) = result, let state = loaded else {
                 self.acceptAuthenticated(identity, pid: self.pid, replyTo: id)

@@ -18,7 +18,7 @@ final class SocketIOConnection: EngineIOSessionDelegate {
     init(session: EngineIOSession, application: any SocketIOApplication) {
         self.session = session
         self.application = application
-        connectTimer = session.eventLoop.scheduleTask(in: .milliseconds(application.connectTimeout.wholeMillis)) {
+        connectTimer = session.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(application.connectTimeout.wholeMillis)) {
             [weak self] in
             guard let self, self.connected.isEmpty else { return }
             self.session.close(reason: "connect timeout", notifyPoll: .close)
