@@ -14,9 +14,12 @@ struct AuthCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (AUTH_HOST).") var host: String = Env.string("AUTH_HOST", "0.0.0.0")
     @Option(help: "Port (AUTH_PORT).") var port: Int = Env.int("AUTH_PORT", 4001)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
-    @Option(help: "Admin/service API key for POST /v1/tokens (COINDAILY_ADMIN_KEY).")
-    var adminKey: String = Env.string("COINDAILY_ADMIN_KEY", "")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
+    @Option(name: .customLong("admin-key"), help: "Admin/service API key for POST /v1/tokens (COINDAILY_ADMIN_KEY).")
+    var adminKeyFlag: String?
+    /// `--admin-key`, else `COINDAILY_ADMIN_KEY` (read here: `--help` prints defaults, never a key).
+    var adminKey: String { adminKeyFlag ?? Env.string("COINDAILY_ADMIN_KEY", "") }
     @Flag(help: "Development mode: the admin key defaults to dev-admin-key (COINDAILY_DEV=1).")
     var dev: Bool = Env.bool("COINDAILY_DEV", false)
     @Option(help: "Directory of the persisted signing keys (AUTH_KEY_DIR).")

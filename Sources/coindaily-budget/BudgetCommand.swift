@@ -15,7 +15,8 @@ struct BudgetCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (BUDGET_HOST).") var host: String = Env.string("BUDGET_HOST", "0.0.0.0")
     @Option(help: "Port (BUDGET_PORT).") var port: Int = Env.int("BUDGET_PORT", 4105)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
     @Option(help: "Instance name, the stream consumer name (BUDGET_INSTANCE).")
     var instance: String = Env.string("BUDGET_INSTANCE", InstanceName.default)
     @Flag(help: "Feed simulated inputs through the ingest stream (BUDGET_SIMULATE=1).")

@@ -18,7 +18,8 @@ struct GatewayCommand: AsyncParsableCommand {
     var instance: String = Env.string("GATEWAY_INSTANCE", InstanceName.default)
     @Option(help: "Address to bind (GATEWAY_HOST).") var host: String = Env.string("GATEWAY_HOST", "0.0.0.0")
     @Option(help: "Port (GATEWAY_PORT).") var port: Int = Env.int("GATEWAY_PORT", 4000)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
     @Option(help: "Time to authenticate, ms (GATEWAY_AUTH_TIMEOUT_MS).")
     var authTimeoutMs: Int = Env.int("GATEWAY_AUTH_TIMEOUT_MS", 10_000)
     @Option(help: "Close connections silent this long, ms (GATEWAY_IDLE_TIMEOUT_MS).")
@@ -41,8 +42,12 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxTokensPerRequest: Int = Env.int("GATEWAY_MAX_TOKENS_PER_REQUEST", 100)
     @Option(help: "Grace period on SIGTERM, ms (GATEWAY_SHUTDOWN_GRACE_MS).")
     var shutdownGraceMs: Int = Env.int("GATEWAY_SHUTDOWN_GRACE_MS", 5_000)
-    @Option(help: "Also accept HS256 tokens signed with this secret (JWT_SECRET).")
-    var jwtSecret: String? = Env.optional("JWT_SECRET")
+    // Optional flags read their environment variable when used, not as a default: `--help` prints
+    // defaults, and must never print a secret.
+    @Option(name: .customLong("jwt-secret"), help: "Also accept HS256 tokens signed with this secret (JWT_SECRET).")
+    var jwtSecretFlag: String?
+    /// The HS256 secret: `--jwt-secret`, else `JWT_SECRET`.
+    var jwtSecret: String? { jwtSecretFlag ?? Env.optional("JWT_SECRET") }
     @Option(help: "Event loop threads; 0 = one per core (GATEWAY_THREADS).")
     var threads: Int = Env.int("GATEWAY_THREADS", 0)
     @Option(help: "Engine.IO ping interval, ms (ENGINEIO_PING_INTERVAL_MS).")

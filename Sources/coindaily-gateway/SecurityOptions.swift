@@ -27,10 +27,14 @@ struct SecurityOptions: ParsableArguments {
     var tokenExpiryWarningMs: Int = Env.int("GATEWAY_TOKEN_EXPIRY_WARNING_MS", 60_000)
     @Option(help: "Keep a user revocation this long, seconds: the longest token lifetime, as the auth service's AUTH_MAX_TTL (GATEWAY_REVOCATION_RETENTION_SECONDS).")
     var revocationRetentionSeconds: Int = Env.int("GATEWAY_REVOCATION_RETENTION_SECONDS", 86_400)
-    @Option(help: "TLS certificate chain, PEM (GATEWAY_TLS_CERT); with --tls-key the gateway serves wss/https.")
-    var tlsCert: String? = Env.optional("GATEWAY_TLS_CERT")
-    @Option(help: "TLS private key, PEM (GATEWAY_TLS_KEY).")
-    var tlsKey: String? = Env.optional("GATEWAY_TLS_KEY")
+    @Option(name: .customLong("tls-cert"), help: "TLS certificate chain, PEM (GATEWAY_TLS_CERT); with --tls-key the gateway serves wss/https.")
+    var tlsCertFlag: String?
+    @Option(name: .customLong("tls-key"), help: "TLS private key, PEM (GATEWAY_TLS_KEY).")
+    var tlsKeyFlag: String?
+    /// The certificate chain path: `--tls-cert`, else `GATEWAY_TLS_CERT`.
+    var tlsCert: String? { tlsCertFlag ?? Env.optional("GATEWAY_TLS_CERT") }
+    /// The private key path: `--tls-key`, else `GATEWAY_TLS_KEY`.
+    var tlsKey: String? { tlsKeyFlag ?? Env.optional("GATEWAY_TLS_KEY") }
 
     func validate() throws {
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1, rateLimitStrikes > 0, rateLimitWindowMs > 0 else {

@@ -17,7 +17,8 @@ struct HealthCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (HEALTH_HOST).") var host: String = Env.string("HEALTH_HOST", "0.0.0.0")
     @Option(help: "Port (HEALTH_PORT).") var port: Int = Env.int("HEALTH_PORT", 4107)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
     @Option(help: "Instance name in the heartbeat key (HEALTH_INSTANCE).")
     var instance: String = Env.string("HEALTH_INSTANCE", InstanceName.default)
     @Flag(help: "Accepted for uniformity with the other producers; the health producer has nothing to simulate (HEALTH_SIMULATE).")

@@ -15,7 +15,8 @@ struct ModerationCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (MODERATION_HOST).") var host: String = Env.string("MODERATION_HOST", "0.0.0.0")
     @Option(help: "Port (MODERATION_PORT).") var port: Int = Env.int("MODERATION_PORT", 4106)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
     @Option(help: "Instance name, the stream consumer name (MODERATION_INSTANCE).")
     var instance: String = Env.string("MODERATION_INSTANCE", InstanceName.default)
     @Flag(help: "Feed simulated reports and decisions through the ingest stream (MODERATION_SIMULATE=1).")

@@ -14,7 +14,8 @@ struct SentimentCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (SENTIMENT_HOST).") var host: String = Env.string("SENTIMENT_HOST", "0.0.0.0")
     @Option(help: "Port (SENTIMENT_PORT).") var port: Int = Env.int("SENTIMENT_PORT", 4101)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
     @Option(help: "Instance name, the stream consumer name (SENTIMENT_INSTANCE).")
     var instance: String = Env.string("SENTIMENT_INSTANCE", InstanceName.default)
     @Flag(help: "Feed simulated inputs through the ingest stream (SENTIMENT_SIMULATE=1).")

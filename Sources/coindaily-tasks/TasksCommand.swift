@@ -15,7 +15,8 @@ struct TasksCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (TASKS_HOST).") var host: String = Env.string("TASKS_HOST", "0.0.0.0")
     @Option(help: "Port (TASKS_PORT).") var port: Int = Env.int("TASKS_PORT", 4104)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
     @Option(help: "Instance name, the stream consumer name (TASKS_INSTANCE).")
     var instance: String = Env.string("TASKS_INSTANCE", InstanceName.default)
     @Flag(help: "Feed simulated inputs through the ingest stream (TASKS_SIMULATE=1).")

@@ -15,7 +15,8 @@ struct TrendingCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (TRENDING_HOST).") var host: String = Env.string("TRENDING_HOST", "0.0.0.0")
     @Option(help: "Port (TRENDING_PORT).") var port: Int = Env.int("TRENDING_PORT", 4103)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
     @Option(help: "Instance name, the stream consumer name (TRENDING_INSTANCE).")
     var instance: String = Env.string("TRENDING_INSTANCE", InstanceName.default)
     @Flag(help: "Feed simulated market samples through the ingest stream (TRENDING_SIMULATE=1).")

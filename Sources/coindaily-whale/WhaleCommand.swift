@@ -15,7 +15,8 @@ struct WhaleCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (WHALE_HOST).") var host: String = Env.string("WHALE_HOST", "0.0.0.0")
     @Option(help: "Port (WHALE_PORT).") var port: Int = Env.int("WHALE_PORT", 4102)
-    @Option(help: "Redis URL (REDIS_URL).") var redisURL: String = Env.string("REDIS_URL", "redis://127.0.0.1:6379")
+    @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL; default redis://127.0.0.1:6379).") var redisURLFlag: String?
+    var redisURL: String { Env.redisURL(redisURLFlag) }
     @Option(help: "Instance name, the stream consumer name (WHALE_INSTANCE).")
     var instance: String = Env.string("WHALE_INSTANCE", InstanceName.default)
     @Flag(help: "Feed simulated transfers and price ticks through the ingest stream (WHALE_SIMULATE=1).")

@@ -22,8 +22,10 @@ struct TokenCommand: AsyncParsableCommand {
     @Option(help: "Lifetime in seconds.") var ttl: Int = 3600
     @Option(help: "Auth service URL (COINDAILY_AUTH_URL).")
     var authURL: String = ProcessInfo.processInfo.environment["COINDAILY_AUTH_URL"] ?? "http://127.0.0.1:4001"
-    @Option(help: "Admin API key (COINDAILY_ADMIN_KEY).")
-    var adminKey: String = ProcessInfo.processInfo.environment["COINDAILY_ADMIN_KEY"] ?? "dev-admin-key"
+    @Option(name: .customLong("admin-key"), help: "Admin API key (COINDAILY_ADMIN_KEY; default the dev key of `make run`).")
+    var adminKeyFlag: String?
+    /// `--admin-key`, else `COINDAILY_ADMIN_KEY`, else `make run`'s dev key (read here: `--help` prints defaults).
+    var adminKey: String { adminKeyFlag ?? ProcessInfo.processInfo.environment["COINDAILY_ADMIN_KEY"] ?? "dev-admin-key" }
     @Flag(help: "Print the whole JSON answer (token, refreshToken, expiresAt).") var json = false
 
     func run() async throws {
@@ -53,7 +55,9 @@ struct ListenCommand: AsyncParsableCommand {
         commandName: "listen", abstract: "Subscribe through the gateway and print events as JSON lines.")
 
     @Option(help: "Gateway WebSocket URL.") var url: String = "ws://127.0.0.1:4000/ws"
-    @Option(help: "Token (COINDAILY_TOKEN).") var token: String? = ProcessInfo.processInfo.environment["COINDAILY_TOKEN"]
+    @Option(name: .customLong("token"), help: "Token (COINDAILY_TOKEN).") var tokenFlag: String?
+    /// `--token`, else `COINDAILY_TOKEN` (read here, not as the flag's default, which `--help` would print).
+    var token: String? { tokenFlag ?? ProcessInfo.processInfo.environment["COINDAILY_TOKEN"] }
     @Option(help: "Channel: market_sentiment, whale_activity, task_updates, pipeline_updates, budget_alerts, moderation_queue, system_health, trending_memecoins.")
     var channel: String = "market_sentiment"
     @Option(help: "Comma-separated token symbols (market_sentiment, whale_activity).") var tokens: String?

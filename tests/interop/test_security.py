@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import subprocess
 import threading
 import time
 from typing import Any, Iterator
@@ -1162,3 +1163,33 @@ def test_bad_security_and_delivery_flags_stop_the_gateway_with_a_clear_message(f
                             timeout=20)
     assert result.returncode == 64, (result.returncode, result.stderr[-500:])
     assert complaint in result.stderr, result.stderr[-500:]
+
+
+# --- secrets never printed ----------------------------------------------------------------------------------------
+
+SECRET_ENV = {
+    "JWT_SECRET": "jwt-secret-that-must-not-show-0123456789",
+    "REDIS_URL": "redis://:redis-password-that-must-not-show@127.0.0.1:6379",
+    "COINDAILY_ADMIN_KEY": "admin-key-that-must-not-show",
+    "COINDAILY_TOKEN": "token-that-must-not-show",
+}
+
+
+@pytest.mark.parametrize("argv", [
+    ["coindaily-gateway", "--help"], ["coindaily-auth", "--help"], ["coindaily-sentiment", "--help"],
+    ["coindaily-whale", "--help"], ["coindaily-trending", "--help"], ["coindaily-tasks", "--help"],
+    ["coindaily-budget", "--help"], ["coindaily-moderation", "--help"], ["coindaily-health", "--help"],
+    ["coindaily", "token", "--help"], ["coindaily", "listen", "--help"],
+])
+def test_help_never_prints_a_secret_from_the_environment(argv: list[str]) -> None:
+    """Bad input: none; an operator runs ``--help`` with the service's secrets in its environment (JWT_SECRET, a
+    password in REDIS_URL, the admin key, a token). Gets: the help text (exit 0), naming each variable, but never
+    its value: secrets are not flag defaults (ArgumentParser prints defaults)."""
+    result = subprocess.run([binary(argv[0]), *argv[1:]], env={**os.environ, **SECRET_ENV}, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout + result.stderr
+    assert "USAGE:" in out
+    for name, value in SECRET_ENV.items():
+        assert value not in out, f"{argv}: --help prints {name}"
+        assert value.split("@")[0].split(":")[-1] not in out
