@@ -42,14 +42,16 @@ public enum JSONWriter {
         return String(buffer: buffer)
     }
 
-    /// Appends a number: integral values within ±2^53 without a fraction, non-finite ones as `null`
-    /// (JSON has no NaN or infinity).
+    /// Appends a number: integral values within the range of `Int64` as plain integers (also beyond 2^53,
+    /// where JavaScript's `JSON.stringify` writes digits too, e.g. a nanosecond timestamp; the value is the
+    /// nearest double, as for any JSON parser that reads numbers as doubles), other values in Swift's
+    /// shortest round-trip form, non-finite ones as `null` (JSON has no NaN or infinity).
     public static func writeNumber(_ n: Double, into buffer: inout ByteBuffer) {
         guard n.isFinite else {
             buffer.writeStaticString("null")
             return
         }
-        if n == n.rounded(), abs(n) < 9_007_199_254_740_992 {
+        if n == n.rounded(), abs(n) < 9_223_372_036_854_775_808 {
             buffer.writeString(String(Int64(n)))
         } else {
             buffer.writeString("\(n)")

@@ -41,10 +41,13 @@ struct JSONWriterTests {
     }
 
     @Test(
-        "numbers: integral without fraction, fractions as such, non-finite as null",
+        "numbers: integral without fraction (within Int64), fractions as such, non-finite as null",
         arguments: [
             (3.0, "3"), (-42.0, "-42"), (0.0, "0"), (-0.0, "0"), (0.75, "0.75"), (-1.5, "-1.5"),
             (1_700_000_000_123, "1700000000123"), (9_007_199_254_740_991, "9007199254740991"),
+            // Beyond 2^53: digits (the nearest double), never an exponent, as JavaScript writes them.
+            (1_795_779_970_326_123_456, "1795779970326123520"), (-9_007_199_254_740_993, "-9007199254740992"),
+            (1e19, "1e+19"),
             (Double.nan, "null"), (Double.infinity, "null"), (-Double.infinity, "null"),
         ] as [(Double, String)])
     func numbers(value: Double, expected: String) {
