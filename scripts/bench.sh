@@ -12,6 +12,7 @@
 #   SKIP_BUILD=1 scripts/bench.sh               # reuse the release binaries already built
 #   BENCH_RUNS=3                                # several runs, one fresh gateway each
 #   make bench BENCH_C=100 BENCH_PAD=8192 BENCH_SLOW=10   # 10 subscribers that stop reading
+#   make bench BENCH_SIO=1                      # Socket.IO v5 clients (Engine.IO v4 WebSocket) instead of plain
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,6 +22,10 @@ T=${BENCH_T:-10}
 RUNS=${BENCH_RUNS:-1}
 SLOW=${BENCH_SLOW:-0}        # extra subscribers that stop reading (slow consumers)
 PAD=${BENCH_PAD:-200}        # payload padding, bytes
+SIO=${BENCH_SIO:-0}          # 1: Socket.IO clients
+client_flags=()
+sio_label=""
+if [[ $SIO == 1 ]]; then client_flags+=(--socketio); sio_label=", Socket.IO"; fi
 GATEWAY_FLAGS=${GATEWAY_FLAGS:-}
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
@@ -74,10 +79,10 @@ for run in $(seq 1 "$RUNS"); do
     >"$work/gateway.log" 2>&1 &
   gateway_pid=$!
   wait_http "http://127.0.0.1:$gateway_port/readyz"
-  echo "bench: run $run/$RUNS, C=$C R=$R T=$T, gateway pid $gateway_pid ${GATEWAY_FLAGS:+($GATEWAY_FLAGS)}" >&2
+  echo "bench: run $run/$RUNS, C=$C R=$R T=$T$sio_label, gateway pid $gateway_pid ${GATEWAY_FLAGS:+($GATEWAY_FLAGS)}" >&2
   result=$("$bin/coindaily-bench" --url "ws://127.0.0.1:$gateway_port/ws" --redis-url "$REDIS_URL" \
     --auth-url "http://127.0.0.1:$auth_port" --gateway-pid "$gateway_pid" -c "$C" -r "$R" -t "$T" \
-    --slow-clients "$SLOW" --padding "$PAD") || status=$?
+    --slow-clients "$SLOW" --padding "$PAD" "${client_flags[@]}") || status=$?
   kill "$gateway_pid" 2>/dev/null || true
   wait "$gateway_pid" 2>/dev/null || true
   echo "$result"

@@ -71,6 +71,13 @@ public final class SimpleWebSocketClient: Sendable {
         try await channel.writeAndFlush(frame).get()
     }
 
+    /// Writes a text message without waiting for it to be written (usable from the connection's event
+    /// loop, e.g. to answer a message in `onText`).
+    public func sendWithoutWaiting(_ text: String) {
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: text))
+        channel.writeAndFlush(frame, promise: nil)
+    }
+
     /// Sends a close frame and closes.
     public func close() async {
         var data = ByteBuffer()

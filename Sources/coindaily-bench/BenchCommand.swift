@@ -10,7 +10,8 @@ import Synchronization
 
 /// `coindaily-bench`: the fan-out benchmark.
 ///
-/// Opens C plain WebSocket connections to a running gateway, subscribes each to one channel,
+/// Opens C plain WebSocket connections (or, with `--socketio`, Socket.IO v5 clients over Engine.IO v4
+/// WebSocket) to a running gateway, subscribes each to one channel,
 /// publishes R messages per second into Redis for T seconds, and reports delivered/expected,
 /// deliveries per second, publish-to-receive latency, the gateway's CPU time per delivered message
 /// and its resident memory per idle connection (read from `/proc/<pid>`).
@@ -32,6 +33,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Extra connections that subscribe like the others, then stop reading (slow consumers the gateway must cut off without delaying the rest).")
     var slowClients: Int = 0
     @Option(help: "Write the JSON result to this file.") var output: String?
+    @Flag(help: "Connect Socket.IO v5 clients (Engine.IO v4 over WebSocket, the default connection state recovery) instead of plain JSON ones.")
+    var socketio = false
 
     func validate() throws {
         guard slowClients >= 0, slowClients <= 10_000 else { throw ValidationError("need 0 <= slow-clients <= 10000") }
@@ -65,8 +68,6 @@ struct BenchCommand: AsyncParsableCommand {
         // 2. Connections, opened in waves, each authenticated and subscribed.
         var clients: [SimpleWebSocketClient] = []
         clients.reserveCapacity(connections)
-        let subscribe = JSONWriter.string(["type": .string("subscribe_market_sentiment"), "data": ["tokens": .strings([symbol])]])
-        let auth = JSONWriter.string(["type": "auth", "token": .string(token)])
         let wave = 100
         var opened = 0
         while opened < connections {
@@ -75,11 +76,7 @@ struct BenchCommand: AsyncParsableCommand {
                 for _ in 0..<n {
                     tasks.addTask {
                         let tracker = SequenceTracker()
-                        let client = try await SimpleWebSocketClient.connect(
-                            url, group: group, onText: { stats.record($0, tracker: tracker) })
-                        try await client.send(auth)
-                        try await client.send(subscribe)
-                        return client
+                        return try await subscribed(token: token, group: group) { stats.record($0, tracker: tracker) }
                     }
                 }
                 var made: [SimpleWebSocketClient] = []
@@ -101,13 +98,9 @@ struct BenchCommand: AsyncParsableCommand {
         let slowConfirmed = Atomic<Int>(0)
         var slow: [SimpleWebSocketClient] = []
         for _ in 0..<slowClients {
-            let client = try await SimpleWebSocketClient.connect(
-                url, group: group,
-                onText: { buffer in
-                    if BenchStats.contains("subscription_confirmed", in: buffer) { slowConfirmed.add(1, ordering: .relaxed) }
-                })
-            try await client.send(auth)
-            try await client.send(subscribe)
+            let client = try await subscribed(token: token, group: group) { buffer in
+                if BenchStats.contains("subscription_confirmed", in: buffer) { slowConfirmed.add(1, ordering: .relaxed) }
+            }
             slow.append(client)
         }
         let slowDeadline = ContinuousClock.now + .seconds(10)
@@ -158,6 +151,7 @@ struct BenchCommand: AsyncParsableCommand {
             "latency_p50_ms": .number(snapshot.percentile(0.50)), "latency_p99_ms": .number(snapshot.percentile(0.99)),
             "latency_max_ms": .number(snapshot.percentile(1.0)),
             "slow_clients": .number(Double(slowClients)),
+            "protocol": .string(socketio ? "socketio" : "plain"),
         ]
         if slowClients > 0, let cut = await Self.slowConsumerDisconnects(gatewayURL: url, group: group) {
             // The gateway's own count (a client that does not read does not notice it was cut off).
@@ -185,6 +179,40 @@ struct BenchCommand: AsyncParsableCommand {
 }
 
 extension BenchCommand {
+    /// One connection of the chosen protocol, authenticated with `token` and subscribed to the benchmark's
+    /// channel; `onText` sees every text message (for Socket.IO: the `42` event packets).
+    func subscribed(
+        token: String, group: any EventLoopGroup, onText: @escaping @Sendable (ByteBuffer) -> Void
+    ) async throws -> SimpleWebSocketClient {
+        let data: JSONValue = ["tokens": .strings([symbol])]
+        guard socketio else {
+            let client = try await SimpleWebSocketClient.connect(url, group: group, onText: onText)
+            try await client.send(JSONWriter.string(["type": "auth", "token": .string(token)]))
+            try await client.send(JSONWriter.string(["type": "subscribe_market_sentiment", "data": data]))
+            return client
+        }
+        // Engine.IO: `0{…}` open, `2` ping (answered `3`); Socket.IO: `40{…}` CONNECT accepted (then subscribe),
+        // `42[…]` events.
+        let subscribe = "42" + JSONWriter.string(.array(["subscribe_market_sentiment", data]))
+        let link = ClientLink()
+        let client = try await SimpleWebSocketClient.connect(
+            url + (url.contains("?") ? "&" : "?") + "EIO=4&transport=websocket", group: group,
+            onText: { buffer in
+                let bytes = buffer.readableBytesView
+                guard let first = bytes.first else { return }
+                if first == UInt8(ascii: "2") {
+                    link.send("3")
+                } else if first == UInt8(ascii: "4"), bytes.dropFirst().first == UInt8(ascii: "0") {
+                    link.send(subscribe)
+                } else if first == UInt8(ascii: "4") {
+                    onText(buffer)
+                }
+            })
+        link.client.withLock { $0 = client }
+        try await client.send("40" + JSONWriter.string(["token": .string(token)]))
+        return client
+    }
+
     /// `coindaily_gateway_slow_consumer_disconnects_total` from the gateway's `/metrics`.
     static func slowConsumerDisconnects(gatewayURL: String, group: any EventLoopGroup) async -> Double? {
         let base = gatewayURL.replacingOccurrences(of: "ws://", with: "http://").replacingOccurrences(of: "/ws", with: "")
@@ -193,6 +221,15 @@ extension BenchCommand {
             return line.split(separator: " ").last.flatMap { Double($0) }
         }
         return nil
+    }
+}
+
+/// A connection's client, known once it is connected, for answering from its `onText`.
+final class ClientLink: Sendable {
+    let client = Mutex<SimpleWebSocketClient?>(nil)
+
+    func send(_ text: String) {
+        client.withLock { $0 }?.sendWithoutWaiting(text)
     }
 }
 
