@@ -36,10 +36,14 @@ final class ClientSession {
     /// The live events held while a history is read, in arrival order.
     private var held: [OutboundEvent] = []
     private var filters: [ChannelKind: SubscriptionFilter] = [:] {
-        didSet { filterSlots = filters.isEmpty ? [] : ChannelKind.allCases.map { filters[$0] } }
+        didSet {
+            let count = (filters.keys.map(\.index).max() ?? -1) + 1
+            filterSlots = (0..<count).map { filters[ChannelKind.allCases[$0]] }
+        }
     }
     /// ``filters`` by ``ChannelKind/index``: the fan-out path reads this array, not the dictionary.
-    /// Empty until the first subscription, so idle connections allocate nothing for it.
+    /// Only as long as the highest kind subscribed (empty until the first subscription), like ``kindStates``:
+    /// per-connection memory.
     private var filterSlots: [SubscriptionFilter?] = []
     private var kindChannels: [ChannelKind: Set<String>] = [:]
     private var queued: Deque<(id: String?, result: Result<ClientRequest, ProtocolError>)> = []
