@@ -331,7 +331,7 @@ let package = Package(
         .executableTarget(
             name: "coindaily-health",
             dependencies: [
-                "CoinDailyHealth", "CoinDailyProducer", "CoinDailyService", "CoinDailyRedis",
+                "CoinDailyHealth", "CoinDailyProducer", "CoinDailyProtocol", "CoinDailyService", "CoinDailyRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -42,6 +42,9 @@ public final class Gateway: Service, Sendable {
     ) async throws {
         let gatewayMetrics = GatewayMetrics()
         let verifier = try await TokenVerifier(hs256Secret: hs256Secret)
+        var redis = redis
+        // Resumes read the history: a Redis back from an older snapshot must change its epoch first.
+        redis.handshakeCommands.append(EventHistory.incarnationCommand)
         let redisClient = RedisClient(configuration: redis, eventLoopGroup: group, logger: logger)
         let knownTokens = KnownTokens()
         let revocations = RevocationList(subjectRetentionMillis: configuration.security.revocationRetention.milliseconds)

@@ -2,8 +2,9 @@
 /// (which replay). See `docs/delivery.md`.
 ///
 /// Layout (all keys in ``RedisKeys``):
-/// - `cd:hist:clock` (hash `epoch`, `ms`, `seq`): the last id handed out and the history's epoch. A new
-///   epoch is made when the hash is missing, i.e. when Redis lost its data.
+/// - `cd:hist:clock` (hash `epoch`, `ms`, `seq`, `run`): the last id handed out, the history's epoch and the
+///   `run_id` of the Redis process that holds it. A new epoch is made when the hash is missing (Redis lost
+///   its data) and when Redis restarted from anything but an append-only file (``incarnationScript``).
 /// - `cd:hist:<channel>` (stream): the channel's recent events; entry id `<ms>-<seq>` (the event's
 ///   position), fields `p` (the position of the channel's previous event) and `m` (the published JSON).
 ///   Trimmed by count and by age on every append, and expires when the channel is quiet for the age.
@@ -66,6 +67,40 @@ public enum EventHistory {
         for i = 4, #ARGV do channels[#channels + 1] = ARGV[i] end
         return cd_publish(channels, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
         """
+
+    /// The script every client that appends to or resumes from the history runs when it (re)connects
+    /// (``incarnationCommand``, a handshake command of its Redis connection, so it runs before anything else).
+    ///
+    /// It notices a Redis that restarted: its `run_id` (`INFO server`) is not the one recorded in the clock.
+    /// Unless the data came back from an append-only file (`aof_enabled:1`, which keeps every write the
+    /// process made), it may be an older snapshot: events published after it are gone, and new positions
+    /// would continue from before them, so a resume across the restart could look complete. The epoch
+    /// changes instead, and every such resume is `recovered: false` (`epoch`), never a silent loss.
+    /// The first client back does this once per restart; the others find the `run_id` recorded.
+    ///
+    /// Replies 0 (same Redis), 1 (restarted from an append-only file, or no clock yet: recorded), 2 (restarted
+    /// without one: new epoch), -1 (`INFO` not permitted to this Redis user: no check).
+    public static let incarnationScript = """
+        local ok, server = pcall(redis.call, 'INFO', 'server')
+        if not ok then return -1 end
+        local run = string.match(server, 'run_id:(%x+)')
+        if not run then return -1 end
+        local clock = redis.call('HMGET', 'cd:hist:clock', 'run', 'epoch')
+        if clock[1] == run then return 0 end
+        local persistence = redis.call('INFO', 'persistence')
+        local aof = string.match(persistence, 'aof_enabled:(%d)') == '1'
+        -- A clock written by an earlier Redis process ('run' recorded and not this one), data not from an AOF.
+        if clock[1] and clock[2] and not aof then
+          local t = redis.call('TIME')
+          redis.call('HSET', 'cd:hist:clock', 'epoch', string.format('%x%05x', tonumber(t[1]), tonumber(t[2])), 'run', run)
+          return 2
+        end
+        redis.call('HSET', 'cd:hist:clock', 'run', run)
+        return 1
+        """
+
+    /// ``incarnationScript`` as a command, for ``RedisConfiguration``'s handshake commands.
+    public static let incarnationCommand = ["EVAL", incarnationScript, "0"]
 
     /// The gateway's resume script (it starts the epoch when there is none, so every position it hands out
     /// names one). `ARGV[1]` the epoch the client knows, `ARGV[2]` the position it saw last

@@ -34,6 +34,10 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// Whether commands issued while disconnected wait for the next connection (`true`, the default)
     /// or fail at once with ``RedisError/notConnected``.
     public var queueWhileDisconnected: Bool
+    /// Commands a ``RedisClient`` sends on every (re)connect after `AUTH`/`SELECT`, before any other command
+    /// (not used by ``RedisSubscriber``). An error reply closes the connection, which is tried again with the
+    /// usual backoff: commands waiting meanwhile stay queued. Default none.
+    public var handshakeCommands: [[String]] = []
 
     /// Creates a configuration; every parameter has the default documented on its property.
     public init(

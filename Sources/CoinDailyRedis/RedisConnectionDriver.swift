@@ -20,7 +20,7 @@ final class RedisConnectionDriver {
     let configuration: RedisConfiguration
     let logger: Logger
     let monitor: RedisConnectionMonitor
-    /// Whether `SELECT database` is part of the handshake (not for pub/sub).
+    /// Whether `SELECT database` and the configured handshake commands are part of the handshake (not for pub/sub).
     private let selectsDatabase: Bool
     private let backoff: RedisReconnectBackoff
     weak var delegate: (any RedisConnectionDriverDelegate)?
@@ -162,8 +162,9 @@ final class RedisConnectionDriver {
                 commands.append(["AUTH", password])
             }
         }
-        if self.selectsDatabase, self.configuration.database != 0 {
-            commands.append(["SELECT", String(self.configuration.database)])
+        if self.selectsDatabase {
+            if self.configuration.database != 0 { commands.append(["SELECT", String(self.configuration.database)]) }
+            commands += self.configuration.handshakeCommands
         }
         guard !commands.isEmpty else {
             self.handshakeSucceeded(channel: channel, generation: generation)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import CoinDailyHealth
 import CoinDailyProducer
+import CoinDailyProtocol
 import CoinDailyRedis
 import CoinDailyService
 import NIOCore
@@ -56,6 +57,8 @@ struct HealthCommand: AsyncParsableCommand {
         // Fail fast while Redis is away: an unanswered probe means "unreachable", not "wait".
         redisConfiguration.queueWhileDisconnected = false
         redisConfiguration.commandTimeout = .milliseconds(Int64(probeTimeoutMs))
+        // It publishes into the history: a Redis back from an older snapshot must change its epoch first.
+        redisConfiguration.handshakeCommands.append(EventHistory.incarnationCommand)
         let redis = RedisClient(configuration: redisConfiguration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         redis.start()
         let lease = LeaderLease(

@@ -290,9 +290,10 @@ class Stack:
         """The directory of the running redis-server (where ``SAVE`` writes dump.rdb)."""
         return self._redis_dir
 
-    def start_redis(self, data_dir: Path | None = None) -> None:
+    def start_redis(self, data_dir: Path | None = None, append_only: bool = False) -> None:
         """Starts redis-server on the stack's port; with ``data_dir`` (e.g. ``redis_data_dir()`` of the previous
-        run, after a ``SAVE``) it loads the dump.rdb found there, otherwise it starts empty in a new directory."""
+        run) it loads what was saved there (dump.rdb, or with ``append_only`` the append-only file), otherwise it
+        starts empty in a new directory."""
         redis_server = shutil.which("redis-server") or "/usr/bin/redis-server"
         self._redis_starts += 1
         data = data_dir or self.root / f"redis-{self._redis_starts}"
@@ -300,7 +301,7 @@ class Stack:
         self._redis_dir = data
         proc = self._spawn("redis", [
             redis_server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", str(data),
+            "--appendonly", "yes" if append_only else "no", "--dir", str(data),
         ])
         wait_until(f"redis on port {self.redis_port}", lambda: redis_ping(self.redis_port), 20, [proc])
 
