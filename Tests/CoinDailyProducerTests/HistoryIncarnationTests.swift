@@ -27,13 +27,7 @@ struct HistoryIncarnationTests {
         configuration.handshakeCommands = [EventHistory.incarnationCommand]
         let client = RedisClient(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: quietLogger("r"))
         client.start()
-        do {
-            try await body(server, client)
-        } catch {
-            await client.shutdown()
-            throw error
-        }
-        await client.shutdown()
+        try await TestRedis.using(client) { try await body(server, $0) }
     }
 
     private func publish(_ redis: RedisClient) async throws -> EventID {

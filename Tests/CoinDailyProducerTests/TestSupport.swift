@@ -36,8 +36,13 @@ enum TestRedis {
         let client = client(port: server.port)
         defer { server.kill() }
         try await eventually(5, "client connected") { client.isConnected }
+        try await using(client) { try await body(server, $0) }
+    }
+
+    /// Runs `body` with `client`, then shuts it down (also when `body` throws).
+    static func using(_ client: RedisClient, _ body: (RedisClient) async throws -> Void) async throws {
         do {
-            try await body(server, client)
+            try await body(client)
         } catch {
             await client.shutdown()
             throw error
