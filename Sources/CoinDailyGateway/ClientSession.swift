@@ -468,7 +468,7 @@ final class ClientSession {
         filters[kind] = filter
         apply(kind, wanted: wanted)
         guard canResume, isNew || parameters.since != nil else {
-            confirm(kind, parameters, outcome: parameters.since == nil ? nil : .unavailable(reason: "history disabled"), id: id)
+            confirm(kind, parameters, outcome: parameters.since == nil ? nil : .unavailable(reason: resumeUnavailableReason), id: id)
             return
         }
         resume(kind, since: parameters.since) { outcome, replay in
@@ -586,8 +586,13 @@ final class ClientSession {
     /// Whether subscriptions can read the history: it is enabled and the gateway's Redis subscription is up
     /// (while it is down, nothing can be resumed; the session resyncs when it is back).
     private var canResume: Bool {
-        context.configuration.delivery.historyEnabled && context.history != nil && (context.registry?.isLive ?? false)
+        historyEnabled && (context.registry?.isLive ?? false)
     }
+
+    private var historyEnabled: Bool { context.configuration.delivery.historyEnabled && context.history != nil }
+
+    /// Why a resume cannot be tried: the history is off, or the gateway's Redis subscription is down.
+    private var resumeUnavailableReason: String { historyEnabled ? "history unavailable" : "history disabled" }
 
     /// Holds `kind`'s live events and reads its history after `since` (or only the current position), then
     /// calls `then` with the outcome and the events to replay, in order. The caller writes them and calls
