@@ -19,6 +19,10 @@ struct SecurityOptions: ParsableArguments {
     var maxConnectionsPerUser: Int = Env.int("GATEWAY_MAX_CONNECTIONS_PER_USER", 100)
     @Option(help: "New connections per client IP per second, bursts of twice that (GATEWAY_CONNECTION_RATE_PER_IP).")
     var connectionRatePerIP: Double = Env.double("GATEWAY_CONNECTION_RATE_PER_IP", 100)
+    @Option(help: "Socket.IO CONNECT packets one session may send at once; beyond the rate the session is closed (GATEWAY_SOCKETIO_CONNECT_BURST).")
+    var socketIOConnectBurst: Double = Env.double("GATEWAY_SOCKETIO_CONNECT_BURST", 5)
+    @Option(help: "Socket.IO CONNECT packets per session per minute after the burst (GATEWAY_SOCKETIO_CONNECTS_PER_MINUTE).")
+    var socketIOConnectsPerMinute: Double = Env.double("GATEWAY_SOCKETIO_CONNECTS_PER_MINUTE", 6)
     @Option(help: "Allowed browser origins, comma-separated: *, https://app.example.com, http://localhost:*, https://*.example.com (GATEWAY_ALLOWED_ORIGINS).")
     var allowedOrigins: String = Env.string("GATEWAY_ALLOWED_ORIGINS", "*")
     @Option(help: "Proxies whose X-Forwarded-For is trusted, comma-separated addresses or CIDRs (GATEWAY_TRUSTED_PROXIES).")
@@ -40,7 +44,9 @@ struct SecurityOptions: ParsableArguments {
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1, rateLimitStrikes > 0, rateLimitWindowMs > 0 else {
             throw ValidationError("rate limit settings must be positive")
         }
-        guard maxConnectionsPerIP > 0, maxConnectionsPerUser > 0, connectionRatePerIP > 0 else {
+        guard maxConnectionsPerIP > 0, maxConnectionsPerUser > 0, connectionRatePerIP > 0, socketIOConnectBurst >= 1,
+            socketIOConnectsPerMinute > 0
+        else {
             throw ValidationError("connection limits must be positive")
         }
         guard revocationRetentionSeconds > 0 else { throw ValidationError("--revocation-retention-seconds must be positive") }
@@ -59,6 +65,8 @@ struct SecurityOptions: ParsableArguments {
         settings.maxConnectionsPerIP = maxConnectionsPerIP
         settings.maxConnectionsPerUser = maxConnectionsPerUser
         settings.connectionAttemptsPerIPPerSecond = connectionRatePerIP
+        settings.socketIOConnectBurst = socketIOConnectBurst
+        settings.socketIOConnectsPerMinute = socketIOConnectsPerMinute
         settings.allowedOrigins = list(allowedOrigins)
         settings.trustedProxies = list(trustedProxies)
         settings.tokenExpiryWarning = .milliseconds(tokenExpiryWarningMs)

@@ -16,6 +16,11 @@ public struct SecuritySettings: Sendable {
     public var maxConnectionsPerUser: Int = 100
     /// New connections per client IP per second, on average (default 100; bursts of twice that).
     public var connectionAttemptsPerIPPerSecond: Double = 100
+    /// Socket.IO CONNECT packets one Engine.IO session may send at once (default 5): each makes a new socket
+    /// with a fresh message bucket, so disconnecting and connecting again must not reset the rate limit.
+    public var socketIOConnectBurst: Double = 5
+    /// Socket.IO CONNECT packets per session per minute after the burst, on average (default 6).
+    public var socketIOConnectsPerMinute: Double = 6
     /// Allowed browser origins: `*` (any), an exact origin (`https://app.coindaily.io`), a port wildcard
     /// (`http://localhost:*`) or a subdomain wildcard (`https://*.coindaily.io`). Requests without an
     /// `Origin` header (non-browser clients) are not affected. Default: any.

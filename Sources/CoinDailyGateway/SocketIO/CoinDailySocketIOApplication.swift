@@ -11,6 +11,10 @@ struct CoinDailySocketIOApplication: SocketIOApplication {
     let connectTimeout: Duration
     let maxAttachments: Int
 
+    var connectRate: (burst: Double, perMinute: Double) {
+        (context.configuration.security.socketIOConnectBurst, context.configuration.security.socketIOConnectsPerMinute)
+    }
+
     func handler(for namespace: String, connection: SocketIOConnection) -> (any SocketIONamespaceHandler)? {
         guard namespace == "/" else { return nil }
         return CoinDailySocket(connection: connection, context: context)

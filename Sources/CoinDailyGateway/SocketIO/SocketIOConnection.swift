@@ -12,6 +12,8 @@ final class SocketIOConnection: EngineIOSessionDelegate {
     private var connectTimer: Scheduled<Void>?
     /// Whether a CONNECT arrived yet: the spec requires the first packet to be one.
     private var sawConnect = false
+    /// CONNECT packets (``SocketIOApplication/connectRate``); made at the first one.
+    private var connects: TokenBucket?
     /// A binary packet waiting for its attachments, and the bytes received for it so far.
     private var partial: (packet: SocketIOPacket, attachments: [ByteBuffer], bytes: Int)?
 
@@ -88,6 +90,11 @@ final class SocketIOConnection: EngineIOSessionDelegate {
         }
         switch packet.type {
         case .connect:
+            guard admitConnect() else {
+                session.onLimitHit?("socketio_connects", "too many Socket.IO CONNECT packets on one session")
+                session.close(reason: "too many CONNECT packets", notifyPoll: .close)
+                return
+            }
             guard sockets[packet.namespace] == nil else { return }
             guard let handler = application.handler(for: packet.namespace, connection: self) else {
                 send(SocketIOPacket(type: .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"]))
@@ -109,6 +116,14 @@ final class SocketIOConnection: EngineIOSessionDelegate {
         case .connectError:
             fail("CONNECT_ERROR from a client")
         }
+    }
+
+    private func admitConnect() -> Bool {
+        let now = NIODeadline.now().uptimeNanoseconds
+        let rate = application.connectRate
+        var bucket = connects ?? TokenBucket(capacity: rate.burst, nowNanos: now)
+        defer { connects = bucket }
+        return bucket.take(nowNanos: now, rate: rate.perMinute / 60, capacity: rate.burst)
     }
 
     // MARK: Sending (for namespace handlers)

@@ -25,6 +25,15 @@ protocol SocketIOApplication: Sendable {
     var connectTimeout: Duration { get }
     /// Most binary attachments per packet.
     var maxAttachments: Int { get }
+    /// CONNECT packets one Engine.IO session may send: `burst` at once, then `perMinute` on average. Each
+    /// CONNECT makes a new socket (with fresh per-socket limits), so a client disconnecting and connecting
+    /// again in a loop would otherwise escape them; beyond this the session is closed.
+    var connectRate: (burst: Double, perMinute: Double) { get }
+}
+
+extension SocketIOApplication {
+    /// No practical limit (the conformance applications).
+    var connectRate: (burst: Double, perMinute: Double) { (1_000_000, 1_000_000) }
 }
 
 /// Adapts a ``SocketIOApplication`` to Engine.IO: every session gets a ``SocketIOConnection``.
