@@ -33,7 +33,8 @@ final class EngineIOServer: Sendable {
         session.clientIP = clientIP
         if ip == nil, let refusal = connectionGuard.admit(ip: clientIP) { return refusal }
         session.onClose = { connectionGuard.release(ip: clientIP) }
-        session.onLimitHit = { limit, detail in connectionGuard.limitHit(limit, ip: clientIP, detail: detail) }
+        let sid = session.id
+        session.onLimitHit = { limit, detail in connectionGuard.limitHit(limit, ip: clientIP, session: sid, detail: detail) }
         return nil
     }
 

@@ -94,12 +94,14 @@ public final class ConnectionGuard: Sendable {
             metadata: ["audit": "connection_refused", "limit": "\(refusal.limit)", "client.ip": "\(ip)"])
     }
 
-    /// A limit hit by a connection that has no session to report it (an oversized Engine.IO frame or POST):
-    /// counted in `coindaily_gateway_limit_hits_total{limit}` and logged as the audit line `audit=limit_<limit>`.
-    public func limitHit(_ limit: String, ip: String, detail: String) {
+    /// A limit hit below the client sessions (an oversized Engine.IO frame or POST, too many Socket.IO CONNECTs):
+    /// counted in `coindaily_gateway_limit_hits_total{limit}` and logged as the audit line `audit=limit_<limit>`
+    /// with the client IP and, when given, the Engine.IO session id (`engineio.sid`).
+    public func limitHit(_ limit: String, ip: String, session: String? = nil, detail: String) {
         metrics.limitHit(limit)
-        logger?.notice(
-            "limit hit: \(detail)", metadata: ["audit": "limit_\(limit)", "limit": "\(limit)", "client.ip": "\(ip)"])
+        var metadata: Logger.Metadata = ["audit": "limit_\(limit)", "limit": "\(limit)", "client.ip": "\(ip)"]
+        if let session { metadata["engineio.sid"] = "\(session)" }
+        logger?.notice("limit hit: \(detail)", metadata: metadata)
     }
 
     /// The client IP of a request (``ClientAddressResolver``).
