@@ -147,12 +147,14 @@ public final class Gateway: Service, Sendable {
                 }
                 tasks.addTask { try await channel.closeFuture.get() }
                 try await tasks.next()
+                // Clients first: the other tasks may be waiting on Redis (up to a command timeout), and the
+                // clients should not wait for that to be told to reconnect elsewhere.
+                await self.drain()
                 tasks.cancelAll()
             }
         } onGracefulShutdown: {
             channel.close(promise: nil)
         }
-        await drain()
         await subscriber.shutdown()
         await context.redis.shutdown()
         context.logger.info("gateway stopped")

@@ -278,6 +278,17 @@ class Stack:
         self.extra_procs.append(proc)
         return proc
 
+    def start_private_redis(self, name: str) -> tuple[Proc, int]:
+        """A redis-server of one test's own (empty, no persistence) on a free port, owned by the calling test, and
+        its port; not waited for (``wait_until(..., redis_ping(port))``)."""
+        port = free_port()
+        data = self.root / f"{name}-{port}"
+        data.mkdir()
+        proc = self.start_extra(name, [
+            shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(data)])
+        return proc, port
+
     def start_gateway(self, name: str, env: dict[str, str] | None = None, timeout: float = STARTUP_DEADLINE) -> tuple[Proc, int]:
         """Another gateway on a free port sharing this stack's Redis, with extra environment variables (e.g.
         ``GATEWAY_MAX_OUTBOUND_BYTES``), owned by the calling test; returns it and its port once ready."""

@@ -1,5 +1,5 @@
-"""Process lifecycle: a second gateway (fan-out through Redis, SIGTERM closes with 1001) and a Redis restart
-under the running stack."""
+"""Process lifecycle: a second gateway (fan-out through Redis, SIGTERM closes with 1001), a draining gateway refusing
+new connections, and a Redis restart under the running stack."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ import signal
 import time
 
 import pytest
+import redis as redis_lib
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
 
-from cdstack import HTTP, Stack, binary, bullish_batch, free_port, now_ms, redis_ping, signal_item, wait_until
-from wsclient import assert_sentiment_data, connected, keepalive
+import jwtutil
+from cdstack import (HTTP, JWT_SECRET, Stack, binary, bullish_batch, free_port, now_ms, redis_ping, signal_item,
+                     wait_until)
+from wsclient import assert_sentiment_data, connected, keepalive, open_client
 
 # An event id (issue 6): <epoch>:<ms>-<seq>, the epoch of [0-9a-z].
 EVENT_ID_RE = re.compile(r"^[0-9a-z]+:\d+-\d+$")
@@ -63,6 +68,85 @@ async def test_second_gateway_gets_updates_through_redis_and_closes_1001_on_sigt
         assert status == 0, f"gateway exit status after SIGTERM: {status}"
     finally:
         gateway.stop(5)
+
+
+async def _new_connection(url: str) -> str:
+    """One WebSocket connection attempt: ``"101"`` (closed again at once), ``"HTTP <status>"`` or the socket error."""
+    try:
+        ws = await ws_connect(url, open_timeout=5, close_timeout=2, ping_interval=None, proxy=None)
+    except InvalidStatus as exc:
+        return f"HTTP {exc.response.status_code}"
+    except (OSError, asyncio.TimeoutError) as exc:
+        return type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - accepted, then dropped mid-handshake: say how
+        return f"{type(exc).__name__}: {exc}"
+    await ws.close()
+    return "101"
+
+
+@pytest.mark.timeout(60)
+async def test_draining_gateway_refuses_new_connections_until_it_exits(stack: Stack) -> None:
+    """SIGTERM (docs/delivery.md, close code 1001): the gateway stops accepting, closes its connections with 1001 and
+    exits. Bad input: new connections while it shuts down. Gets: refused — once it has stopped accepting, the plain
+    WebSocket upgrade and the Engine.IO one are refused at connect (connection refused; an HTTP 503 would do too),
+    never upgraded, while the process still runs; the open connection gets 1001; the process exits with 0.
+
+    A drain takes a few milliseconds, too short to try anything against it. So the gateway runs on a Redis of its
+    own, paused (``CLIENT PAUSE … ALL``) just before the signal: after it stopped accepting and sent the 1001s, the
+    gateway's shutdown then waits about 3 s for the Redis commands in flight, and the connection attempts run in that
+    time."""
+    redis_proc, redis_port = stack.start_private_redis("redis-drain")
+    gateway = None
+    client = None
+    try:
+        await asyncio.to_thread(wait_until, "redis-drain", lambda: redis_ping(redis_port), 20, [redis_proc])
+        port = free_port()
+        argv = [a if a != stack.redis_url else f"redis://127.0.0.1:{redis_port}" for a in stack.gateway_argv(port)]
+        gateway = stack.start_extra("gateway-drain", argv)
+        await asyncio.to_thread(wait_until, "gateway-drain /readyz",
+                                lambda: _status(f"http://127.0.0.1:{port}/readyz") == 200, 60, [gateway])
+        plain_url = f"ws://127.0.0.1:{port}/ws"
+        eio_url = f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket"
+        assert await _new_connection(plain_url) == "101" and await _new_connection(eio_url) == "101", \
+            "control: the gateway accepts both kinds of connection before the signal"
+        client = await open_client(plain_url)
+        reply = await client.auth(jwtutil.hs256(jwtutil.claims("drain-user", ["user"]), JWT_SECRET))
+        assert reply["type"] == "auth_success", reply
+        r = redis_lib.Redis(host="127.0.0.1", port=redis_port, socket_timeout=5)
+        try:
+            r.execute_command("CLIENT", "PAUSE", "10000", "ALL")
+        finally:
+            r.close()
+        gateway.signal(signal.SIGTERM)
+
+        # Until the signal is handled a connection may still be accepted; then every one is refused.
+        attempts: list[tuple[str, bool]] = []  # (outcome, gateway still running after it)
+        deadline = time.monotonic() + 2.5
+        while True:
+            outcome = await _new_connection(plain_url)
+            attempts.append((outcome, gateway.alive()))
+            if outcome != "101":
+                break
+            assert time.monotonic() < deadline, f"still accepting 2.5 s after SIGTERM: {attempts}"
+        assert attempts[-1][1], f"the gateway exited before it could be seen refusing: {attempts} (the Redis pause " \
+                                f"no longer holds its shutdown: find another way to keep it draining)"
+        for url in (plain_url, eio_url):
+            outcome = await _new_connection(url)
+            attempts.append((outcome, gateway.alive()))
+            assert outcome in ("ConnectionRefusedError", "HTTP 503") and attempts[-1][1], \
+                f"a new connection to {url} after the gateway stopped accepting: (outcome, still running) " \
+                f"{attempts}"
+
+        code = await client.closed(timeout=15)
+        assert code == 1001, f"close code of the open connection on SIGTERM: {code}"
+        status = await asyncio.to_thread(gateway.wait, 20)
+        assert status == 0, f"gateway exit status after SIGTERM: {status}"
+    finally:
+        if client is not None:
+            await client.close()
+        if gateway is not None:
+            gateway.stop(5)
+        redis_proc.stop(5)
 
 
 @pytest.mark.parametrize("service", ["auth", "sentiment"])
