@@ -1,5 +1,6 @@
 """Helpers of test_security.py: extra gateways with other limits, raw upgrades and polling handshakes with chosen
-headers, revocation, publishing events through the history script, /metrics counters and audit lines.
+headers, raw client frames, revocation, publishing events through the history script, /metrics counters and audit
+lines.
 
 Nothing here changes the shared stack (cdstack.py): extra gateways are ``stack.start_extra`` processes on the
 stack's Redis, stopped by the module fixture that started them.
@@ -8,7 +9,9 @@ stack's Redis, stopped by the module fixture that started them.
 from __future__ import annotations
 
 import json
+import os
 import re
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,31 +118,34 @@ def polling_handshake(url: str, headers: dict[str, str] | None = None) -> Any:
     return HTTP.get(url, headers=headers or {}, timeout=5)
 
 
+# ---- raw client frames ------------------------------------------------------------------------------------------
+
+
+def masked_text_frame(text: str) -> bytes:
+    """One client text frame (FIN set, masked as RFC 6455 requires of clients) carrying ``text``: several of them
+    joined go out in one write (``Client.send_raw``), so the gateway reads them all at once."""
+    payload = text.encode()
+    mask = os.urandom(4)
+    n = len(payload)
+    if n < 126:
+        header = struct.pack("!BB", 0x81, 0x80 | n)
+    elif n < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 0x80 | 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x81, 0x80 | 127, n)
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
 # ---- revocation ------------------------------------------------------------------------------------------------
 
 
 def revoke(stack: Stack, body: dict) -> dict:
-    """``POST /v1/revoke`` with the admin key (``{"jti": …}`` or ``{"sub": …}``); the answer's ``revoked``.
-    Where the auth binary has no such endpoint yet (404), the same is written to Redis and announced, as the
-    auth service does (docs/security.md)."""
+    """``POST /v1/revoke`` with the admin key (``{"jti": …}`` or ``{"sub": …}``); the answer's ``revoked``. Anything
+    but 200 fails the calling test (the auth service writes and announces the revocation, docs/security.md)."""
     resp = HTTP.post(f"{stack.auth_url}/v1/revoke", data=json.dumps(body).encode(),
                      headers={"Content-Type": "application/json", "Authorization": f"Bearer {ADMIN_KEY}"}, timeout=5)
-    if resp.status_code != 404:
-        assert resp.status_code == 200, f"POST /v1/revoke {body} -> {resp.status_code}: {resp.text}"
-        return resp.json()["revoked"]
-    now = int(time.time() * 1000)
-    r = stack.redis()
-    try:
-        if "jti" in body:
-            exp = body.get("exp", now + 86_400_000)
-            r.hset("cd:auth:revoked:jti", body["jti"], exp)
-            r.publish("cd:auth:revocations", json.dumps({"jti": body["jti"], "exp": exp}))
-            return {"jti": body["jti"], "exp": exp}
-        r.hset("cd:auth:revoked:sub", body["sub"], now)
-        r.publish("cd:auth:revocations", json.dumps({"sub": body["sub"], "before": now}))
-        return {"sub": body["sub"], "before": now}
-    finally:
-        r.close()
+    assert resp.status_code == 200, f"POST /v1/revoke {body} -> {resp.status_code}: {resp.text}"
+    return resp.json()["revoked"]
 
 
 # ---- publishing events the way producers do ------------------------------------------------------------------------
@@ -207,6 +213,6 @@ def percentile(values: list[float], pct: float) -> float:
 
 __all__ = [
     "Gateway", "Upgrade", "audit_lines", "gateway_argv", "history_publish_script", "limit_hits",
-    "metric", "percentile", "polling_handshake", "publish_event", "revoke", "start_gateways", "upgrade",
-    "wait_for_audit",
+    "masked_text_frame", "metric", "percentile", "polling_handshake", "publish_event", "revoke", "start_gateways",
+    "upgrade", "wait_for_audit",
 ]

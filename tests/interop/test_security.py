@@ -35,8 +35,9 @@ from websockets.exceptions import ConnectionClosed
 import jwtutil
 from cdstack import HTTP, JWT_SECRET, LOG_LEVEL, STARTUP_DEADLINE, Stack, binary, bullish_batch, free_port, wait_until
 from conformance_support import Ws
-from security_support import (Gateway, audit_lines, gateway_argv, history_publish_script, limit_hits, percentile, polling_handshake,
-                              publish_event, revoke, start_gateways, upgrade, wait_for_audit)
+from security_support import (Gateway, audit_lines, gateway_argv, history_publish_script, limit_hits, masked_text_frame,
+                              percentile, polling_handshake, publish_event, revoke, start_gateways, upgrade,
+                              wait_for_audit)
 from sioclient import SioClient, check_envelope, check_error_event
 from wsclient import Client, connected, open_client
 
@@ -487,10 +488,15 @@ async def test_task_updates_of_bob_never_reach_alice(stack: Stack) -> None:
 # message rate: dropped with RATE_LIMIT_EXCEEDED, then cut off (4029); others unaffected
 # ============================================================================================================
 
-async def test_messages_over_the_burst_are_dropped_and_the_connection_recovers(stack: Stack) -> None:
+async def test_messages_over_the_burst_are_dropped_and_the_connection_recovers(stack: Stack,
+                                                                              main_gateway: Gateway) -> None:
     """50 pings at once (burst 40, 20/s): about 40 get ``pong``, the rest ``error`` RATE_LIMIT_EXCEEDED, each message
-    answered exactly once; under the strike limit the connection stays, and a second later ``ping`` works again."""
-    client = await plain_session(stack.ws_url, stack.mint(uid("sec-burst"), ["user"]))
+    answered exactly once; every dropped one is counted in ``limit_hits_total{limit="message_rate"}`` and the user
+    gets an audit line ``rate_limited``; under the strike limit the connection stays, and a second later ``ping``
+    works again."""
+    sub = uid("sec-burst")
+    hits = limit_hits(main_gateway.http, "message_rate")
+    client = await plain_session(stack.ws_url, stack.mint(sub, ["user"]))
     try:
         for i in range(50):
             await client.send({"type": "ping", "id": f"p{i}"})
@@ -503,7 +509,49 @@ async def test_messages_over_the_burst_are_dropped_and_the_connection_recovers(s
         assert 39 <= len(pongs) <= 45, f"{len(pongs)} of 50 answered with pong: the burst is 40"
         assert errors, "no message was rate limited"
         assert sorted(m["id"] for m in replies) == sorted(f"p{i}" for i in range(50)), "replies without their id"
+        counted = limit_hits(main_gateway.http, "message_rate") - hits
+        assert counted == len(errors), f"{len(errors)} messages dropped, {counted} counted as message_rate"
+        wait_for_audit(main_gateway.proc, "rate_limited", 0, where=f"user.id={sub} ")
         await asyncio.sleep(1.0)
+        await client.ping()
+    finally:
+        await client.close()
+
+
+async def test_messages_beyond_32_queued_during_auth_are_refused_counted_and_audited(
+        stack: Stack, main_gateway: Gateway) -> None:
+    """``auth`` followed by 39 pings in one write (read before the token check can finish; 40 messages fit the burst,
+    so the message rate plays no part): the first 32 pings are held and answered with ``pong`` after ``auth_success``,
+    in order; the 7 beyond the 32 get ``error`` RATE_LIMIT_EXCEEDED with their ids, each counted in
+    ``limit_hits_total{limit="auth_queue"}`` with an audit line ``limit_auth_queue``. The connection stays."""
+    sub = uid("sec-authq")
+    token = jwtutil.hs256(jwtutil.claims(sub, ["user"]), JWT_SECRET)
+    queue_hits = limit_hits(main_gateway.http, "auth_queue")
+    rate_hits = limit_hits(main_gateway.http, "message_rate")
+    lines = len(audit_lines(main_gateway.log(), "limit_auth_queue"))
+    # 1.7 KB in all: one TCP segment, read by the gateway at once
+    frames = [json.dumps({"type": "auth", "token": token, "id": "auth"}, separators=(",", ":"))]
+    frames += [json.dumps({"type": "ping", "id": f"q{i}"}, separators=(",", ":")) for i in range(39)]
+    client = await open_client(stack.ws_url)
+    try:
+        await client.send_raw(b"".join(masked_text_frame(f) for f in frames))
+        replies = [await client.reply(5, f"reply {i + 1} of 40") for i in range(40)]
+        summary = [(m["type"], m.get("id")) for m in replies]
+        types = [t for t, _ in summary]
+        assert types.count("auth_success") == 1 and ("auth_success", "auth") in summary, summary
+        after_auth = types[types.index("auth_success") + 1:]
+        pongs = [i for t, i in summary if t == "pong"]
+        errors = [m for m in replies if m["type"] == "error"]
+        assert pongs == [f"q{i}" for i in range(32)], f"the 32 held pings, answered in order: {summary}"
+        assert after_auth.count("pong") == 32, f"held pings answered before auth_success: {summary}"
+        assert [m.get("id") for m in errors] == [f"q{i}" for i in range(32, 39)], \
+            f"the 7 pings beyond the 32 held ones: {summary}"
+        assert all(m["error"]["code"] == "RATE_LIMIT_EXCEEDED" for m in errors), errors
+        assert limit_hits(main_gateway.http, "auth_queue") == queue_hits + 7
+        assert limit_hits(main_gateway.http, "message_rate") == rate_hits, "refused by the message rate instead"
+        logged = wait_for_audit(main_gateway.proc, "limit_auth_queue", lines + 6)
+        assert len(logged) == lines + 7, f"{len(logged) - lines} limit_auth_queue lines for 7 refused messages"
+        await asyncio.sleep(0.2)  # the 40 messages emptied the bucket: 20/s puts a few tokens back
         await client.ping()
     finally:
         await client.close()
@@ -668,6 +716,43 @@ async def test_socketio_flood_gets_rate_limit_errors_then_a_server_disconnect(st
         await ws.close()
 
 
+@pytest.mark.timeout(30)
+async def test_socketio_connect_disconnect_loop_closes_the_session(stack: Stack, main_gateway: Gateway) -> None:
+    """Bad input: CONNECT (``40``) and DISCONNECT (``41``) in a loop on one Engine.IO session — each CONNECT makes a new
+    socket with a fresh message bucket and strike count, a way around the message rate limit and its 4029. Gets: the
+    burst of 5 CONNECTs accepted, the 6th closes the session (transport closed, no CONNECT answer), counted as
+    ``limit_hits_total{limit="socketio_connects"}``, with an audit line ``limit_socketio_connects`` naming the client
+    IP and the Engine.IO session. A new session connects as usual (the limit is per session)."""
+    token = stack.mint(uid("sec-sioloop"), ["user"])
+    hits = limit_hits(main_gateway.http, "socketio_connects")
+    lines = len(audit_lines(main_gateway.log(), "limit_socketio_connects"))
+    connect = "40" + json.dumps({"token": token, "offsets": False})
+    ws = await eio_socket(main_gateway)
+    try:
+        for n in range(5):
+            await ws.send(connect)
+            frame = ""
+            while not frame.startswith(("40", "44")):  # auth_success events of the socket come too
+                frame = str(await ws.recv_data(what=f"the answer to CONNECT {n + 1}"))
+            assert is_connect_ok(frame), f"CONNECT {n + 1} of the burst: {frame}"
+            await ws.send("41")
+        answered = len([f for f in ws.received if isinstance(f, str) and f.startswith("40")])
+        await ws.send(connect)
+        assert await ws.closed_within(5), "the session stayed open after the 6th CONNECT"
+        after = [f for f in ws.received if isinstance(f, str) and f.startswith("40")]
+        assert len(after) == answered, f"the 6th CONNECT was answered: {after[-1]}"
+        assert limit_hits(main_gateway.http, "socketio_connects") == hits + 1
+        logged = wait_for_audit(main_gateway.proc, "limit_socketio_connects", lines)
+        assert "engineio.sid=" in logged[-1] and "client.ip=127.0.0.1" in logged[-1], logged[-1]
+    finally:
+        await ws.close()
+    fresh, frame = await sio_connect_raw(main_gateway, token)
+    try:
+        assert is_connect_ok(frame), f"a new session after the closed one: {frame}"
+    finally:
+        await fresh.close()
+
+
 # ============================================================================================================
 # oversized input: error or close, no crash
 # ============================================================================================================
@@ -693,6 +778,9 @@ async def test_oversized_messages_and_frames_do_not_hurt_the_gateway(stack: Stac
         await client.close()
 
     frame_hits = limit_hits(main_gateway.http, "frame_size")
+    # The plain 2 MiB frame above has its own limit_frame_size line (logged before the gateway closed that
+    # connection): count what is there, so that only new lines show the Engine.IO hits below.
+    frame_lines = len(audit_lines(main_gateway.log(), "limit_frame_size"))
     ws = await eio_socket(main_gateway)
     try:
         max_payload = json.loads(ws.received[0][1:])["maxPayload"]
@@ -708,7 +796,7 @@ async def test_oversized_messages_and_frames_do_not_hurt_the_gateway(stack: Stac
     while limit_hits(main_gateway.http, "frame_size") < frame_hits + 1 and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     assert limit_hits(main_gateway.http, "frame_size") == frame_hits + 1
-    wait_for_audit(main_gateway.proc, "limit_frame_size", 0)
+    wait_for_audit(main_gateway.proc, "limit_frame_size", frame_lines)
 
     # A long-polling POST over maxPayload: HTTP 413, the session ends, counted the same way.
     opened = await asyncio.to_thread(polling_handshake, main_gateway.polling_url)
@@ -718,6 +806,7 @@ async def test_oversized_messages_and_frames_do_not_hurt_the_gateway(stack: Stac
                                                     data="4" + "z" * (max_payload + 1024), timeout=10))
     assert big.status_code == 413, f"polling POST over maxPayload: {big.status_code} {big.text[:200]}"
     assert limit_hits(main_gateway.http, "frame_size") == frame_hits + 2
+    wait_for_audit(main_gateway.proc, "limit_frame_size", frame_lines + 1)
 
     assert main_gateway.proc.alive(), "the gateway died"
     assert HTTP.get(f"{main_gateway.http}/healthz", timeout=2).status_code == 200
@@ -878,10 +967,12 @@ async def test_connections_per_ip_limit_answers_429_and_ignores_untrusted_x_forw
 async def test_connection_attempts_per_ip_per_second(gateways: dict[str, Gateway]) -> None:
     """With 2 new connections per IP per second (bursts of 4): 4 upgrades in a row are admitted (each closed at once,
     so the open-connection limit plays no part), the 5th gets HTTP 429 RATE_LIMIT_EXCEEDED ("too many connection
-    attempts"), and after a second one is admitted again."""
+    attempts"), audited as ``connection_refused`` with ``limit=connection_rate_per_ip`` and the client's IP, and
+    after a second one is admitted again."""
     gw = gateways["attempts"]
     await asyncio.sleep(2.1)  # a full bucket, whatever ran before
     hits = limit_hits(gw.http, "connection_rate_per_ip")
+    refusals_logged = len(audit_lines(gw.log(), "connection_refused"))
     statuses = []
     refused = None
     for _ in range(5):
@@ -894,6 +985,9 @@ async def test_connection_attempts_per_ip_per_second(gateways: dict[str, Gateway
     assert refused is not None and refused.error()["code"] == "RATE_LIMIT_EXCEEDED", refused
     assert "attempts" in refused.error()["message"], refused.body
     assert limit_hits(gw.http, "connection_rate_per_ip") >= hits + 1
+    # audited (the first refusal for this IP in over a second: the line is due)
+    line = wait_for_audit(gw.proc, "connection_refused", refusals_logged)[-1]
+    assert "limit=connection_rate_per_ip" in line and "client.ip=127.0.0.1" in line, line
     await asyncio.sleep(1.0)
     later = await upgrade(gw.ws_url)
     await later.close()
@@ -974,10 +1068,12 @@ async def test_origin_allowlist_on_upgrades_and_polling(gateways: dict[str, Gate
     upgrade or Engine.IO polling handshake whose ``Origin`` is not allowed gets HTTP 403
     ``{"error":{"code":"ORIGIN_NOT_ALLOWED",…}}`` and no CORS headers (each refusal counted as
     ``limit_hits_total{limit="origin"}``); an allowed one (or none) is accepted, and polling answers carry
-    ``Access-Control-Allow-Origin: <origin>`` with credentials."""
+    ``Access-Control-Allow-Origin: <origin>`` with credentials. A refusal is audited as ``connection_refused`` with
+    ``limit=origin``, the client's IP and the origin (at most one line per IP per second)."""
     gw = gateways["strict"]
     headers = {} if origin is None else {"Origin": origin}
     hits = limit_hits(gw.http, "origin")
+    refusals_logged = len(audit_lines(gw.log(), "connection_refused"))
     for url in (gw.ws_url, gw.eio_ws_url):
         u = await upgrade(url, headers)
         try:
@@ -1000,6 +1096,20 @@ async def test_origin_allowlist_on_upgrades_and_polling(gateways: dict[str, Gate
         assert "Access-Control-Allow-Origin" not in resp.headers, dict(resp.headers)
     # Every refusal counted (two upgrades and a handshake), no acceptance counted.
     assert limit_hits(gw.http, "origin") == hits + (0 if allowed else 3)
+    if allowed:
+        return
+    # The audit line. The previous case's refusals may have taken this second's line for 127.0.0.1 (the only
+    # refusals on this gateway are origin refusals): refuse again until a line is due, a second later at most.
+    deadline = time.monotonic() + 5
+    while not (new := audit_lines(gw.log(), "connection_refused")[refusals_logged:]):
+        assert time.monotonic() < deadline, f"no audit=connection_refused line for Origin {origin} within 5 s of " \
+                                            f"refusals; last lines:\n{gw.proc.log_tail(10)}"
+        again = await upgrade(gw.ws_url, headers)
+        await again.close()
+        assert again.status == 403, f"{gw.ws_url} with Origin {origin} again: {again.status}"
+        await asyncio.sleep(0.2)
+    line = new[0]
+    assert "limit=origin" in line and "client.ip=127.0.0.1" in line and f"origin not allowed: {origin}" in line, line
 
 
 # ============================================================================================================
