@@ -4,7 +4,8 @@ event it publishes, and resuming subscribers for the plain protocol and for Sock
 
 Every test event is a ``whale_activity_alert`` on ``cd:ev:whale_activity`` whose data carries ``run`` (one
 value per test) and ``n`` (its index in that run); a subscriber keeps only the events of its run, so anything
-else published on the channel meanwhile cannot confuse the counts.
+else published on the channel meanwhile cannot confuse the counts. The snapshot test publishes sentiment readings
+the way the sentiment producer does (latest key, then the history script), ``publish_sentiment``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import time
 from typing import Any
 
+import redis as redis_sync
 import redis.asyncio as redis_async
 from websockets.exceptions import ConnectionClosed
 
@@ -108,6 +110,39 @@ class Publisher:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+SENTIMENT_EVENT = "market_sentiment_update"
+
+
+def sentiment_channel(token: str) -> str:
+    return f"cd:ev:market_sentiment:{token}"
+
+
+def latest_sentiment_key(token: str) -> str:
+    """Where the sentiment producer keeps a token's latest update data (``RedisKeys.latestSentiment``)."""
+    return f"cd:latest:market_sentiment:{token}"
+
+
+def sentiment_data(token: str, score: float) -> dict:
+    """A ``market_sentiment_update`` data object (every field of the contract) with the given score."""
+    return {"token": token, "sentiment": "bullish" if score > 0.2 else "neutral", "score": score, "confidence": 0.75,
+            "sources": {"social": score, "news": 0.5, "whale": 0.25, "technical": 0.125},
+            "priceChange24h": 2.5, "timestamp": int(time.time() * 1000)}
+
+
+def publish_sentiment(r: redis_sync.Redis, data: dict, script: str, maxlen: int = 1000,
+                      maxage_ms: int = 300_000) -> str:
+    """Publishes one sentiment reading as the sentiment producer does (``EventPublisher``): ``SET`` of the token's
+    latest key to ``data``, pipelined just before the history script on the token's channel; returns the event id."""
+    token = data["token"]
+    envelope = json.dumps({"type": SENTIMENT_EVENT, "data": data, "timestamp": int(time.time() * 1000)})
+    pipe = r.pipeline(transaction=False)
+    pipe.set(latest_sentiment_key(token), json.dumps(data))
+    pipe.eval(script, 0, envelope, maxlen, maxage_ms, sentiment_channel(token))
+    _, event_id = pipe.execute()
+    parse_id(event_id)
+    return event_id
 
 
 def hs256_token(sub: str, roles: tuple[str, ...] = ("user",)) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import socket
 import time
@@ -24,8 +23,9 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
 from cdstack import HTTP, Proc, Stack, free_port, redis_ping, wait_until
-from delivery_support import (ID_RE, WHALE_CHANNEL, WHALE_EVENT, PlainSubscriber, Publisher, SioSubscriber,
-                              check_exactly_once, hs256_token, parse_id, publish_script)
+from delivery_support import (ID_RE, SENTIMENT_EVENT, WHALE_CHANNEL, WHALE_EVENT, PlainSubscriber, Publisher,
+                              SioSubscriber, check_exactly_once, hs256_token, latest_sentiment_key, parse_id,
+                              publish_script, publish_sentiment, sentiment_channel, sentiment_data)
 from sioclient import SioClient
 from wsclient import Client, open_client
 
@@ -307,6 +307,72 @@ async def test_resume_over_the_replay_limit_is_not_recovered_limit(stack: Stack)
         proc.stop(5)
 
 
+# ICP: built in, and neither a producer nor another test gives it sentiment, so its latest value and the events on
+# its channel are only what the snapshot test publishes.
+SNAPSHOT_TOKEN = "ICP"
+
+
+@pytest.mark.parametrize("case", ["epoch", "gap", "recovered"])
+async def test_resume_not_recovered_gets_the_latest_sentiment_as_a_snapshot_without_id(stack: Stack, case: str) -> None:
+    """docs/delivery.md: a resume that cannot recover gets ``recovered: false`` and then a fresh snapshot (the latest
+    sentiment of the tokens). Readings of one token are published as the sentiment producer does (latest key, then the
+    history script); a ``subscribe_market_sentiment`` with a ``since`` of another epoch (``epoch``) or trimmed away
+    (``gap``) gets the confirmation with ``recovered: false`` and that reason, then a ``market_sentiment_update``
+    carrying the latest reading's data and no ``id`` (it is not an event of the history), and no replay of older
+    readings; live updates follow with their ids. Control (``recovered``): a resume from the last id is
+    ``recovered: true`` with nothing replayed, and gets no snapshot (it missed nothing)."""
+    token = SNAPSHOT_TOKEN
+    r = stack.redis()
+    script = publish_script()
+    try:
+        first = await asyncio.to_thread(publish_sentiment, r, sentiment_data(token, 0.25), script)
+        if case == "gap":
+            # MAXLEN ~ trims whole stream nodes (100 entries by default): 300 appends with maxlen 1 drop `first`.
+            for n in range(300):
+                reading = sentiment_data(token, round(0.25 + n / 1000, 3))
+                await asyncio.to_thread(publish_sentiment, r, reading, script, 1)
+            _, ms, seq = parse_id(first)
+            stream = f"cd:hist:{sentiment_channel(token)}"
+            left = r.xrange(stream, "-", "+", count=1)
+            assert left and left[0][0] != f"{ms}-{seq}" and r.xlen(stream) < 300, \
+                f"precondition: the history of {token} should have been trimmed past {first}: first entry {left[:1]}"
+        latest = sentiment_data(token, 0.625)
+        last = await asyncio.to_thread(publish_sentiment, r, latest, script)
+        assert json.loads(r.get(latest_sentiment_key(token))) == latest, "precondition: the latest key"
+        since = {"epoch": "zzzz9:1000-1", "gap": first, "recovered": last}[case]
+
+        client = await ws_session(stack.ws_url)
+        try:
+            reply = await client.subscribe("market_sentiment", {"tokens": [token], "since": since})
+            assert reply["type"] == "subscription_confirmed", reply
+            data = reply["data"]
+            assert_position(data, last)
+            confirmed_at = len(client.received)
+            if case == "recovered":
+                assert data.get("recovered") is True and data.get("replayed") == 0, f"resume from the last id: {data}"
+                got = [m for m in await client.collect(1.0) if m["type"] == SENTIMENT_EVENT]
+                assert not got, f"a resume that missed nothing got {got}"
+            else:
+                assert data.get("recovered") is False and data.get("reason") == case, \
+                    f"resume of {token} with since={since} ({case}): {data}"
+                snapshot = await client.event(SENTIMENT_EVENT, 5, lambda d: d.get("token") == token,
+                                              what=f"the {token} snapshot after recovered: false")
+                assert client.received.index(snapshot) >= confirmed_at, "the snapshot came before the confirmation"
+                assert "id" not in snapshot, \
+                    f"the snapshot carries an id, as if it were an event of the history: {snapshot}"
+                assert snapshot["data"] == latest, f"the snapshot is not the latest reading {latest}: {snapshot}"
+                more = [m for m in await client.collect(1.0) if m["type"] == SENTIMENT_EVENT]
+                assert not more, f"more than the snapshot after recovered: false (a replay would hide the loss): {more}"
+            live = sentiment_data(token, 0.5)
+            live_id = await asyncio.to_thread(publish_sentiment, r, live, script)
+            msg = await client.event(SENTIMENT_EVENT, 5, lambda d: d.get("token") == token, what="the live update")
+            assert msg.get("id") == live_id and msg["data"] == live, f"live update {live_id}: {msg}"
+        finally:
+            await client.close()
+    finally:
+        r.close()
+
+
 @pytest.mark.parametrize("since", [
     "nonsense", "abc:12", "abc:1-", "abc:-1", ":1-2", "ABC:1-2", "ab_c:1-2", "abc:1-2-3", "abc:1.5-2", "a" * 33 + ":1-2",
     "abc:99999999999999999999999-1", 12345, True, ["abc:1-2"], {"id": "abc:1-2"},
@@ -505,12 +571,7 @@ async def test_socketio_a_stale_socket_cannot_overwrite_the_state_of_the_socket_
 async def test_position_on_an_empty_history_is_an_id_usable_as_since(stack: Stack) -> None:
     """A gateway on a Redis where nothing was ever published (a fresh deployment, or the first subscription after
     Redis lost its data): the confirmation's position must still be the client's starting point."""
-    redis_port = free_port()
-    data = stack.root / f"redis-empty-{redis_port}"
-    data.mkdir()
-    redis_proc = stack.start_extra("redis-empty", [
-        shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", str(data)])
+    redis_proc, redis_port = stack.start_private_redis("redis-empty")
     gateway: Proc | None = None
     pub = Publisher(stack, redis_port=redis_port)
     try:
@@ -903,30 +964,46 @@ async def test_socketio_recovery_replay_larger_than_the_outbound_limit_reaches_t
 async def test_socketio_polling_replay_of_an_event_larger_than_the_queue_limit_closes_only_that_session(
         stack: Stack) -> None:
     """One missed event of 100 KiB, recovered over long-polling on a gateway whose polling queue holds 64 KiB: that
-    session is closed as a slow consumer (the event cannot fit its queue), and the gateway keeps serving — the
-    replay used to go on writing into the closed session and crash the process."""
+    session is closed as a slow consumer (the event cannot fit its queue: the slow-consumer counter grows by one), and
+    the gateway keeps serving — the replay used to go on writing into the closed session and crash the process."""
     proc, port = stack.start_gateway("gateway-sio-huge", {"GATEWAY_MAX_OUTBOUND_BYTES": "65536"})
     url = f"http://127.0.0.1:{port}"
     pub = Publisher(stack, pad=100 * 1024)
     sub = SioSubscriber(pub.run)
     try:
         pid = await sub.connect(url)
+        assert isinstance(pid, str) and pid, f"auth_success without pid: {sub.pids}"
         assert sub.client is not None
         drop_sio_transport(sub.client)
         await wait_disconnected(sub.client)
         await sub.close()
+        slow_before = metric(port, "coindaily_gateway_slow_consumer_disconnects_total")
         await pub.burst(1)
         try:
             await sub.connect(url, subscribe=False, transports=["polling"])
         except Exception:  # noqa: BLE001 - the session may close before the client sees its CONNECT reply
             pass
-        await asyncio.sleep(1.0)
+        # The recovery replays the 100 KiB event into the polling queue, which cannot take it: that session, and
+        # only that one, is cut off as a slow consumer.
+        slow = slow_before
+        deadline = time.monotonic() + 10
+        while proc.alive() and time.monotonic() < deadline:
+            slow = await asyncio.to_thread(metric, port, "coindaily_gateway_slow_consumer_disconnects_total")
+            if slow > slow_before:
+                break
+            await asyncio.sleep(0.1)
         assert proc.alive(), "the gateway died replaying an event larger than the polling queue"
+        assert slow == slow_before + 1, \
+            f"slow-consumer closes after recovering pid {pid} over polling with a 100 KiB event to replay: " \
+            f"{slow - slow_before} (expected 1); the client saw pids {sub.pids}, events {sub.received()}"
+        assert sub.received() == [], f"an event that cannot fit the 64 KiB queue was delivered: {sub.ids}"
         assert HTTP.get(f"{url}/healthz", timeout=2).status_code == 200
         check = SioSubscriber(pub.run)
         assert await check.connect(url) is not None, "the gateway no longer accepts Socket.IO clients"
         await check.close()
-        assert pid is not None
+        assert proc.alive(), "the gateway died after the cut-off"
+        assert metric(port, "coindaily_gateway_slow_consumer_disconnects_total") == slow_before + 1, \
+            "a Socket.IO client after the cut-off was closed as a slow consumer too"
     finally:
         await sub.close()
         await pub.close()
@@ -943,21 +1020,51 @@ async def _wait_ids(subs: list[PlainSubscriber], count: int, timeout: float = 10
         await asyncio.sleep(0.05)
 
 
-async def _restart_redis(stack: Stack, keep_data: bool) -> None:
+def _enable_append_only(stack: Stack) -> None:
+    """Turns Redis' append-only file on and waits until it holds everything (the rewrite that starts it is done)."""
+    r = stack.redis()
+    try:
+        r.config_set("appendonly", "yes")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            info = r.info("persistence")
+            if info.get("aof_enabled") == 1 and not info.get("aof_rewrite_in_progress") \
+                    and not info.get("aof_rewrite_scheduled"):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the append-only file was not written in time: {r.info('persistence')}")
+    finally:
+        r.close()
+
+
+async def _restart_redis(stack: Stack, keep: str) -> None:
+    """SIGKILLs Redis and starts it again on the same port: ``keep="aof"`` from its append-only file (turned on and
+    complete before the kill: every write survives), ``"snapshot"`` from the dump.rdb the test saved (``SAVE``),
+    ``"nothing"`` empty. Returns once the stack's gateway is ready again."""
     data_dir = None
-    if keep_data:
-        r = stack.redis()
-        try:
-            assert r.save(), "redis SAVE failed"
-        finally:
-            r.close()
+    if keep == "aof":
+        _enable_append_only(stack)
+        data_dir = stack.redis_data_dir()
+    elif keep == "snapshot":
         data_dir = stack.redis_data_dir()
         assert (data_dir / "dump.rdb").is_file(), f"no dump.rdb in {data_dir}"
+    else:
+        assert keep == "nothing", keep
     stack.kill_redis()
     await asyncio.sleep(0.5)
-    stack.start_redis(data_dir)  # on this (the main) thread: see cdstack._die_with_parent
+    stack.start_redis(data_dir, append_only=keep == "aof")  # on this (the main) thread: see cdstack._die_with_parent
     assert redis_ping(stack.redis_port)
     await wait_ready(stack.gateway_port, 45)
+
+
+async def _closed_with_3010(sub: PlainSubscriber, what: str) -> None:
+    """A connection subscribed through a Redis restart that lost history is closed with 3010 (insufficient state)."""
+    try:
+        await asyncio.wait_for(sub.closed.wait(), 15)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"the connection subscribed through {what} was not closed; "
+                             f"it received {len(sub.ids)} events") from None
+    assert sub.close_codes == [3010], f"close code after {what}: {sub.close_codes}"
 
 
 async def _events_then_one_leaves(stack: Stack, pub: Publisher, stay: PlainSubscriber, gone: PlainSubscriber,
@@ -975,9 +1082,10 @@ async def _events_then_one_leaves(stack: Stack, pub: Publisher, stay: PlainSubsc
 @pytest.mark.disruptive
 @pytest.mark.timeout(90)
 async def test_redis_restart_with_persistence_resume_recovers(stack: Stack) -> None:
-    """Redis restarted from its saved data: plain and Socket.IO subscribers connected through the restart keep every
-    event (no close); a plain one that left before resumes with ``since`` (recovered, the 3 it missed), a Socket.IO
-    one that lost its connection before recovers its pid (the kept state survived in the dump) and gets all."""
+    """Redis restarted from its append-only file (every write survives a SIGKILL): plain and Socket.IO subscribers
+    connected through the restart keep every event (no close); a plain one that left before resumes with ``since``
+    (recovered, the 3 it missed), a Socket.IO one that lost its connection before recovers its pid (the kept state
+    survived in the file) and gets all."""
     pub = Publisher(stack)
     stay = PlainSubscriber(pub.run)  # connected through the restart
     gone = PlainSubscriber(pub.run)  # disconnected before it, resumes after it
@@ -993,7 +1101,7 @@ async def test_redis_restart_with_persistence_resume_recovers(stack: Stack) -> N
         ids_before = list(pub.ids)
         await pub.close()
 
-        await _restart_redis(stack, keep_data=True)
+        await _restart_redis(stack, keep="aof")
 
         pub = Publisher(stack, run=pub.run)
         pub.ids = ids_before
@@ -1043,15 +1151,10 @@ async def test_redis_restart_without_persistence_is_not_recovered_epoch(stack: S
         old_epoch = parse_id(pub.ids[-1])[0]
         await pub.close()
 
-        await _restart_redis(stack, keep_data=False)
+        await _restart_redis(stack, keep="nothing")
 
         pub = Publisher(stack, run=pub.run)
-        try:
-            await asyncio.wait_for(stay.closed.wait(), 15)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"the connection subscribed through an empty Redis restart was not closed; "
-                                 f"it received {len(stay.ids)} events") from None
-        assert stay.close_codes == [3010], f"close code after the history was lost: {stay.close_codes}"
+        await _closed_with_3010(stay, "an empty Redis restart")
         new = await pub.burst(2)
         assert parse_id(new[0])[0] != old_epoch, f"the epoch did not change with Redis' data: {new[0]}"
         for name, sub in (("disconnected before the restart", gone), ("closed with 3010", stay)):
@@ -1073,6 +1176,53 @@ async def test_redis_restart_without_persistence_is_not_recovered_epoch(stack: S
         assert sio.received()[-1:] == live, f"Socket.IO after subscribing again: {sio.ids[-3:]}, live {live}"
     finally:
         await sio.close()
+        await stay.close()
+        await gone.close()
+        await pub.close()
+
+
+@pytest.mark.disruptive
+@pytest.mark.timeout(90)
+async def test_redis_restart_from_an_older_snapshot_is_not_recovered_epoch(stack: Stack) -> None:
+    """Redis killed after its last snapshot and restarted from it (RDB persistence): the events published after the
+    snapshot are gone, and positions after the restart continue from the snapshot's, so a resume across it could look
+    complete while it misses them. It must not: the gateway's Redis handshake sees a new Redis process without an
+    append-only file and starts a new epoch. A plain subscriber that saw the lost events and left resumes with
+    ``recovered: false`` (``epoch``), even once more new events were published than were lost; one connected through
+    the restart is closed with 3010 and resumes the same way — never a silent loss."""
+    pub = Publisher(stack)
+    stay = PlainSubscriber(pub.run)
+    gone = PlainSubscriber(pub.run)
+    try:
+        await stay.connect(stack.ws_url)
+        await gone.connect(stack.ws_url)
+        await pub.burst(2)
+        await _wait_ids([stay, gone], 2)
+        r = stack.redis()
+        try:
+            assert r.save(), "redis SAVE failed"
+        finally:
+            r.close()
+        lost = await pub.burst(3)  # after the snapshot: the restart loses them
+        await _wait_ids([stay, gone], 5)
+        await gone.close()
+        old_epoch = parse_id(lost[-1])[0]
+        await pub.close()
+
+        await _restart_redis(stack, keep="snapshot")
+
+        pub = Publisher(stack, run=pub.run)
+        await _closed_with_3010(stay, "a restart from an older snapshot")
+        new = await pub.burst(6)  # more than were lost: positions alone could not tell any more
+        assert parse_id(new[0])[0] != old_epoch, f"the epoch did not change with a restart from a snapshot: {new[0]}"
+        for name, sub in (("left after the lost events", gone), ("closed with 3010", stay)):
+            since = sub.since
+            assert since == lost[-1], (name, since, lost)
+            data = await sub.connect(stack.ws_url)
+            assert data.get("recovered") is False and data.get("reason") == "epoch", \
+                f"{name}: resume with since={since} after a restart from an older snapshot: {data}"
+            assert_position(data, new[-1])
+    finally:
         await stay.close()
         await gone.close()
         await pub.close()
