@@ -825,17 +825,17 @@ async def test_fault_slow_consumer_is_cut_off_and_resumes_with_everything(stack:
 
 @pytest.mark.timeout(90)
 async def test_fault_slow_consumers_among_many_subscribers_lose_nothing_and_delay_nobody(stack: Stack) -> None:
-    """The fault test's crowd with slow consumers instead of a dead gateway: 60 plain and 20 Socket.IO subscribers
+    """The fault test's crowd with slow consumers instead of a dead gateway: 150 plain and 50 Socket.IO subscribers
     reading, plus one plain and one Socket.IO subscriber that stop reading, on one gateway (64 KiB outbound limit,
     1 s grace) under a steady publisher of 8 KiB events. Both stalled ones are cut off (slow-consumer counter +2),
-    no reading one is; the stalled ones come back (``since`` / pid recovery) and every subscriber — readers and
-    the two cut off — ends with every event exactly once, in order."""
+    no reading one is; the stalled ones come back through the other gateway (the stack's: ``since`` / pid recovery)
+    and every subscriber — readers and the two cut off — ends with every event exactly once, in order."""
     env = dict(HIGH_LIMITS, GATEWAY_MAX_OUTBOUND_BYTES="65536", GATEWAY_SLOW_CONSUMER_GRACE_MS="1000")
     proc, port = stack.start_gateway("gateway-slow-crowd", env)
     ws_url, http_url = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
     pub = Publisher(stack, pad=8 * 1024)
-    plains = [PlainSubscriber(pub.run) for _ in range(60)]
-    sios = [SioSubscriber(pub.run) for _ in range(20)]
+    plains = [PlainSubscriber(pub.run) for _ in range(150)]
+    sios = [SioSubscriber(pub.run) for _ in range(50)]
     stalled: list[Any] = []
     plain_user, sio_user = f"dlv-stall-{os.urandom(3).hex()}", f"dlv-stall-sio-{os.urandom(3).hex()}"
     try:
@@ -851,11 +851,12 @@ async def test_fault_slow_consumers_among_many_subscribers_lose_nothing_and_dela
 
         back_plain = PlainSubscriber(pub.run, sub=plain_user)
         back_plain.since = since  # it read nothing: everything since its subscription
-        data = await back_plain.connect(ws_url)
+        data = await back_plain.connect(stack.ws_url)
         assert data.get("recovered") is True, data
         back_sio = SioSubscriber(pub.run, sub=sio_user)
         back_sio.pid = pid
-        assert await back_sio.connect(http_url, subscribe=False) == pid, "the cut-off Socket.IO socket did not recover"
+        assert await back_sio.connect(stack.gateway_http, subscribe=False) == pid, \
+            "the cut-off Socket.IO socket did not recover on the other gateway"
         await pub.burst(10)
         expected = pub.ids
         readers_plain, readers_sio = [*plains, back_plain], [*sios, back_sio]
