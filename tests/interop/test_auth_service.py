@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -179,3 +180,60 @@ def test_revoke_by_jti_and_by_sub(stack: Stack) -> None:
     finally:
         pubsub.close()
         client.close()
+
+
+# ---- audit lines and counters ---------------------------------------------------------------------------
+
+def _audit_counts(stack: Stack) -> dict[str, float]:
+    """``coindaily_auth_audit_events_total`` by event, from the auth service's /metrics."""
+    counts: dict[str, float] = {}
+    for line in HTTP.get(f"{stack.auth_url}/metrics", timeout=5).text.splitlines():
+        match = re.match(r'coindaily_auth_audit_events_total\{event="([^"]+)"\} (\S+)$', line)
+        if match:
+            counts[match.group(1)] = float(match.group(2))
+    return counts
+
+
+def _audit_lines(stack: Stack, event: str, needle: str) -> list[str]:
+    return [line for line in stack.procs["auth"].log_text().splitlines()
+            if re.search(rf"\baudit={re.escape(event)}\b", line) and needle in line]
+
+
+def test_audit_lines_and_counters_name_the_user_and_never_a_token(stack: Stack) -> None:
+    """Issuing, refreshing, reusing a refresh token, revoking and a wrong admin key each write one ``audit=<event>``
+    line naming the user (``user.id``) and the token's ``jti`` where there is one, and count it in
+    ``coindaily_auth_audit_events_total{event}``. Bad input: a refresh token used twice, a wrong admin key. Gets:
+    ``refresh.reuse_detected`` / ``admin_key.rejected`` lines. No access or refresh token appears in any log of the
+    stack (auth, gateway, sentiment), not even at the debug level the stack runs at."""
+    sub = f"interop-audit-{time.time_ns()}"
+    before = _audit_counts(stack)
+    first = stack.post_token({"sub": sub, "roles": ["user"], "ttl": 600}).json()
+    second = _refresh(stack, first["refreshToken"]).json()
+    assert _refresh(stack, first["refreshToken"]).status_code == 401  # reused
+    third = stack.post_token({"sub": sub, "roles": ["user"], "ttl": 600}).json()
+    _, claims, _ = jwtutil.decode(third["token"])
+    assert _revoke(stack, {"jti": claims["jti"], "exp": claims["exp"]}).status_code == 200
+    assert stack.post_token({"sub": sub, "roles": ["user"]}, key="not-the-admin-key").status_code == 401
+
+    expected = {"token.issued": 2, "token.refreshed": 1, "refresh.reuse_detected": 1, "token.revoked": 1,
+                "admin_key.rejected": 1}
+    deadline = time.monotonic() + 5
+    while True:
+        after = _audit_counts(stack)
+        deltas = {event: after.get(event, 0) - before.get(event, 0) for event in expected}
+        if deltas == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert deltas == expected, f"audit counters moved by {deltas}"
+    for event, needle in (("token.issued", f"user.id={sub}"), ("token.refreshed", f"user.id={sub}"),
+                          ("refresh.reuse_detected", f"user.id={sub}"), ("token.revoked", claims["jti"])):
+        assert _audit_lines(stack, event, needle), f"no audit={event} line with {needle}"
+    assert _audit_lines(stack, "token.issued", f"token.jti={claims['jti']}"), "token.issued without its jti"
+    assert _audit_lines(stack, "admin_key.rejected", "/v1/tokens"), "admin_key.rejected without the endpoint"
+
+    secrets = [first["token"], first["refreshToken"], second["token"], second["refreshToken"], third["token"],
+               third["refreshToken"]]
+    for name in ("auth", "gateway", "sentiment"):
+        text = stack.procs[name].log_text()
+        leaked = [s[:12] + "…" for s in secrets if s in text]
+        assert not leaked, f"{name}.log holds tokens: {leaked}"
