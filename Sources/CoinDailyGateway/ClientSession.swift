@@ -830,11 +830,24 @@ final class ClientSession {
             then(false, {})
             return
         }
-        var pending: [(ChannelKind, EventID)] = []
+        // Every kept subscription comes back or the socket is not recovered: a socket told "recovered" that lost one
+        // (a token with fewer roles now) would wait for its events for ever.
+        var kept: [(filter: SubscriptionFilter, state: JSONValue)] = []
         for sub in subs {
-            guard let filter = SubscriptionFilter(json: sub), filter.kind.isAllowed(for: identity.roles),
-                filters[filter.kind] == nil
-            else { continue }
+            guard let filter = SubscriptionFilter(json: sub) else {
+                then(false, {})
+                return
+            }
+            guard filter.kind.isAllowed(for: identity.roles) else {
+                audit("forbidden_subscription", "kept subscription not allowed by the token: not recovered", ["channel": "\(filter.kind.rawValue)"])
+                then(false, {})
+                return
+            }
+            kept.append((filter, sub))
+        }
+        var pending: [(ChannelKind, EventID)] = []
+        for (filter, sub) in kept {
+            guard filters[filter.kind] == nil else { continue }
             let start = sub["position"]?.stringValue.flatMap { EventPosition(Substring($0)) } ?? .zero
             let since = Swift.max(start, offset?.position ?? .zero)
             context.metrics.subscriptions.increment()

@@ -236,6 +236,7 @@ class SioSubscriber:
         self.foreign = 0
         self.errors: list[str] = []
         self.marks: list[int] = []  # len(ids) at each connect
+        self.roles: tuple[str, ...] = ("user",)  # of the token of the next connect
 
     async def connect(self, http_url: str, subscribe: bool = True, transports: list[str] | None = None) -> str | None:
         """Connects (recovering when a pid is known) over ``transports`` (WebSocket only by default); returns the
@@ -244,7 +245,7 @@ class SioSubscriber:
         self.marks.append(len(self.ids))
         client = SioClient()
         self.client = client
-        auth: dict[str, Any] = {"token": hs256_token(self.sub)}
+        auth: dict[str, Any] = {"token": hs256_token(self.sub, self.roles)}
         if self.pid is not None:
             auth["pid"] = self.pid
             if self.offset is not None:

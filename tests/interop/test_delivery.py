@@ -496,6 +496,36 @@ async def test_socketio_not_recovered_gets_a_new_pid_and_no_subscriptions(stack:
         await pub.close()
 
 
+async def test_socketio_recovery_with_fewer_roles_is_not_recovered(stack: Stack) -> None:
+    """Bad input: a socket subscribed to ``moderation_queue`` (as a moderator) and ``whale_activity`` loses its
+    connection and recovers its pid with a token of the same user without the moderator role. Gets: not recovered
+    (a new pid), never a "recovered" socket that silently lost one of its subscriptions; subscribing to
+    ``moderation_queue`` again is then refused as forbidden, whale activity can be subscribed as usual."""
+    pub = Publisher(stack)
+    sub = SioSubscriber(pub.run)
+    sub.roles = ("user", "moderator")
+    try:
+        pid = await sub.connect(stack.gateway_http)
+        assert sub.client is not None
+        reply = await sub.client.call("subscribe_moderation_queue", {}, timeout=5)
+        assert reply.get("type") == "subscription_confirmed", reply
+        drop_sio_transport(sub.client)
+        await wait_disconnected(sub.client)
+        await sub.close()
+        sub.roles = ("user",)
+        new_pid = await sub.connect(stack.gateway_http, subscribe=False)
+        assert isinstance(new_pid, str) and new_pid != pid, f"recovered ({new_pid}) with fewer roles"
+        assert sub.client is not None
+        refused = await sub.client.call("subscribe_moderation_queue", {}, timeout=5)
+        assert refused.get("type") == "error" and refused["error"]["code"] == "SUBSCRIPTION_FAILED" \
+            and "forbidden" in refused["error"]["message"], refused
+        again = await sub.client.call("subscribe_whale_activity", {}, timeout=5)
+        assert again.get("type") == "subscription_confirmed", again
+    finally:
+        await sub.close()
+        await pub.close()
+
+
 # ---- an empty history ---------------------------------------------------------------------------------------------------
 
 async def test_socketio_a_stale_socket_cannot_overwrite_the_state_of_the_socket_that_recovered_its_pid(
