@@ -369,7 +369,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CoinDailySentimentTests", dependencies: ["CoinDailySentiment"]),
+        .testTarget(
+            name: "CoinDailySentimentTests",
+            dependencies: [
+                "CoinDailySentiment", "CoinDailyProducer", "CoinDailyProtocol", "CoinDailyRedis", "CoinDailyTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "CoinDailySocketIOTests",
             dependencies: [
