@@ -113,4 +113,24 @@ struct EventHistoryScriptTests {
             #expect(upToDate.0 == "ok" && upToDate.1.isEmpty)
         }
     }
+
+    @Test("entries older than the history's age are trimmed (whole stream nodes, as Redis trims with ~), and a quiet channel's stream expires")
+    func trimmedByAge() async throws {
+        try await TestRedis.withServer { _, redis in
+            let json = #"{"type":"whale_activity_alert","data":{},"timestamp":0}"#
+            let publish = { _ = try await redis.sendChecked(["EVAL", EventHistory.publishScript, "0", json, "1000", "1000", channel]) }
+            for _ in 0..<150 { try await publish() }  // more than one stream node (100 entries)
+            let ttl = try await redis.sendChecked(["PTTL", RedisKeys.historyStream(channel)]).int ?? -1
+            #expect(ttl > 0 && ttl <= 1000, "the stream expires with the history's age: \(ttl)")
+            try await Task.sleep(for: .milliseconds(500))
+            try await publish()  // keeps the stream alive
+            try await Task.sleep(for: .milliseconds(700))
+            try await publish()  // the first 150 are now older than 1 s
+            let length = try await redis.sendChecked(["XLEN", RedisKeys.historyStream(channel)]).int ?? -1
+            #expect(length < 150, "nothing trimmed by age: \(length) entries")
+            try await Task.sleep(for: .milliseconds(1_200))
+            #expect(try await redis.sendChecked(["EXISTS", RedisKeys.historyStream(channel)]).int == 0, "a quiet stream did not expire")
+            #expect(try await redis.sendChecked(["EXISTS", RedisKeys.historyLast(channel)]).int == 1, "the last position must outlive it")
+        }
+    }
 }
