@@ -472,9 +472,14 @@ final class ClientSession {
             return
         }
         resume(kind, since: parameters.since) { outcome, replay in
-            if case .cancelled = outcome { return }  // unsubscribed meanwhile: its confirmation was the answer
+            if case .cancelled = outcome {
+                // Unsubscribed (or no longer allowed) while its history was read: the request still gets an answer.
+                self.sendError(.subscription("the \(kind.rawValue) subscription ended before it was confirmed"), replyTo: id)
+                return
+            }
             self.confirm(kind, parameters, outcome: outcome, id: id)
-            self.write(replay) { self.release(1 << kind.index) }
+            let resumed = [self.resumed(kind)]
+            self.write(replay) { self.release(resumed) }
         }
     }
 
@@ -699,12 +704,18 @@ final class ClientSession {
     /// Delivers the held live events of the kinds in `kinds` (bits) in arrival order — skipping those the
     /// replay already covered, paced like the replay — and stops holding them once none is left.
     ///
-    /// Kinds whose Redis subscription dropped meanwhile (``resyncAfter``) keep their held events: they are
-    /// resynced from their last delivered event first, so nothing of the outage is skipped or reordered.
-    private func release(_ kinds: UInt16) {
+    /// Kinds whose Redis subscription dropped meanwhile keep their held events: they are resynced from their last
+    /// delivered event first — at once if the subscription is back (``resyncAfter``), by ``resync()`` when it comes
+    /// back if it is still down — so nothing of the outage is skipped or reordered. A kind unsubscribed since its
+    /// history read ended (and maybe subscribed again, with a resume of its own) is left alone.
+    private func release(_ kinds: [ResumedKind]) {
         guard !isClosed else { return }
-        let deferred = resyncAfter & kinds
-        let releasing = kinds & ~deferred
+        var mine: UInt16 = 0
+        for kind in kinds where kind.index < kindStates.count && kindStates[kind.index].generation == kind.generation {
+            mine |= 1 << kind.index
+        }
+        let deferred = resyncPending ? mine : resyncAfter & mine
+        let releasing = mine & ~deferred
         var ready: [OutboundEvent] = []
         if !held.isEmpty {
             var keep: [OutboundEvent] = []
@@ -719,16 +730,37 @@ final class ClientSession {
         }
         guard !ready.isEmpty else {
             holding &= ~releasing
-            inFlight &= ~kinds
+            inFlight &= ~mine
             transport?.flush()
-            if deferred != 0 {
-                resyncAfter &= ~deferred
-                resync(ChannelKind.allCases.filter { deferred & (1 << $0.index) != 0 && filters[$0] != nil })
+            let now = resyncAfter & mine
+            resyncAfter &= ~mine
+            // While the subscription is still down, ``resync()`` takes these kinds (no longer in flight) when it is back.
+            if !resyncPending, now != 0 {
+                resync(ChannelKind.allCases.filter { now & (1 << $0.index) != 0 && filters[$0] != nil })
             }
             return
         }
         // More may be held while these are written: go round until nothing is left.
         write(ready) { self.release(kinds) }
+    }
+
+    /// A kind whose history read ended, with its generation then (``KindState/generation``, bumped when it goes).
+    private struct ResumedKind {
+        var index: Int
+        var generation: UInt32
+    }
+
+    private func resumed(_ kind: ChannelKind) -> ResumedKind {
+        ResumedKind(index: kind.index, generation: kind.index < kindStates.count ? kindStates[kind.index].generation : 0)
+    }
+
+    /// The events of `replay` whose kind is still as it was when its history was read.
+    private func current(_ replay: [OutboundEvent], _ kinds: [ResumedKind]) -> [OutboundEvent] {
+        var valid: UInt16 = 0
+        for kind in kinds where kind.index < kindStates.count && kindStates[kind.index].generation == kind.generation {
+            valid |= 1 << kind.index
+        }
+        return replay.filter { valid & (1 << $0.kind.index) != 0 }
     }
 
     /// Grows ``kindStates`` to hold `kind` (only as far as the highest kind subscribed: most connections
@@ -778,14 +810,14 @@ final class ClientSession {
         var remaining = kinds.count
         var complete = true
         var replay: [OutboundEvent] = []
-        var bits: UInt16 = 0
+        var resumed: [ResumedKind] = []
         for kind in kinds {
-            bits |= 1 << kind.index
             let position = kind.index < kindStates.count ? kindStates[kind.index].position : .zero
             let since = epoch.flatMap { position == .zero ? nil : EventID(epoch: $0, position: position) }
             resume(kind, since: since, movesStart: false) { outcome, events in
                 self.context.metrics.resume(outcome.label)
                 complete = complete && outcome.isComplete
+                if case .cancelled = outcome {} else { resumed.append(self.resumed(kind)) }
                 replay += events
                 remaining -= 1
                 guard remaining == 0 else { return }
@@ -795,8 +827,9 @@ final class ClientSession {
                     return
                 }
                 // All kinds at once, in position order: a Socket.IO client keeps one offset for all of them.
+                replay = self.current(replay, resumed)
                 replay.sort { $0.position < $1.position }
-                self.write(replay) { self.release(bits) }
+                self.write(replay) { self.release(resumed) }
             }
         }
     }
@@ -864,19 +897,20 @@ final class ClientSession {
         var remaining = pending.count
         var complete = true
         var replay: [OutboundEvent] = []
-        var kinds: UInt16 = 0
+        var resumed: [ResumedKind] = []
         for (kind, since) in pending {
-            kinds |= 1 << kind.index
             resume(kind, since: since) { outcome, events in
                 self.context.metrics.resume(outcome.label)
                 complete = complete && outcome.isComplete
+                if case .cancelled = outcome {} else { resumed.append(self.resumed(kind)) }
                 replay += events
                 remaining -= 1
                 guard remaining == 0 else { return }
                 if complete {
+                    replay = self.current(replay, resumed)
                     replay.sort { $0.position < $1.position }
                     then(true) {
-                        self.write(replay) { self.release(kinds) }
+                        self.write(replay) { self.release(resumed) }
                     }
                 } else {
                     for (kind, _) in pending { self.removeKind(kind) }

@@ -102,6 +102,50 @@ struct ResumeInterleavingTests {
         }
     }
 
+    @Test("the Redis subscription drops while a replay is written and the replay ends before it is back: live events arriving first stay held, the resync delivers the outage in order")
+    func replayEndsWhileSubscriptionIsDown() async throws {
+        try await withRedis { server, redis in
+            let harness = try await GatewayHarness.make(redisPort: server.port)
+            let first = try await Self.publish(redis, 1)
+            _ = try await Self.publish(redis, 2)
+            _ = try await Self.publish(redis, 3)
+            let subscriber = harness.subscriber
+            try await withTimeout(10, "the gateway's subscriber connects") {
+                while !subscriber.isConnected { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let channel = try await PlainConnectionFanOutTests.connected(harness)
+            Self.setWritable(channel, false)
+            let since = try #require(first.id).description
+            try await channel.send(#"{"type":"subscribe_market_sentiment","id":"s","data":{"tokens":["BTC"],"since":"\#(since)"}}"#)
+            _ = try await channel.nextText()  // confirmed; the replay (2, 3) waits for the client to read
+
+            let hub = harness.hub
+            try await harness.loop.executeInContext { hub.subscriberLost() }
+            _ = try await Self.publish(redis, 4)  // the outage: never arrives live
+            let fifth = try await Self.publish(redis, 5)
+            Self.setWritable(channel, true)  // the replay is written and ends while the subscription is down
+            await harness.loop.advanceTime(by: .milliseconds(50))
+            // Its channel subscribed again first, 5 arrives live before the subscription is reported back.
+            try await harness.deliver([fifth])
+            await harness.loop.advanceTime(by: .milliseconds(50))
+            var received = try Self.numbers(try await channel.drainFrames()).numbers
+            #expect(received == [2, 3], "before the resync")
+
+            try await harness.loop.executeInContext { hub.subscriberRestored() }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while received.count < 4, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                await harness.loop.advanceTime(by: .milliseconds(10))
+                received += try Self.numbers(try await channel.drainFrames()).numbers
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            await harness.loop.advanceTime(by: .milliseconds(100))
+            received += try Self.numbers(try await channel.drainFrames()).numbers
+            #expect(received == [2, 3, 4, 5])
+            try await harness.shutdown()
+        }
+    }
+
     @Test("a slow-consumer grace period that began before a replay ends when the client catches up during it: no 3008")
     func graceEndsDuringReplay() async throws {
         let (harness, channel) = try await PlainConnectionSessionTests.subscribedThenUnwritable()
