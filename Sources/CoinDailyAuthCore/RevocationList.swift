@@ -5,9 +5,10 @@ import Synchronization
 /// (``RedisKeys/revokedTokenIDs``, ``RedisKeys/revokedSubjects``) at start and periodically, and from
 /// each announcement as it arrives. Safe from any thread.
 ///
-/// Bounded: a token entry is dropped once its `exp` passed, a user entry once it is older than
-/// ``subjectRetentionMillis`` (the longest token lifetime: every token it could cover has expired), on
-/// every reload — also entries the Redis hashes lost (a Redis restarted empty), which are kept until then.
+/// Bounded: a token entry is dropped once its `exp` passed. A user entry is kept while the Redis hash holds it
+/// (the auth service prunes that hash by its own longest token lifetime, so a token of any lifetime it issued
+/// stays refused); an entry only this gateway still holds (announced but lost from the hash, e.g. by a Redis
+/// restarted empty) is dropped once it is older than ``subjectRetentionMillis``. Both on every reload.
 public final class RevocationList: Sendable {
     private struct State {
         var tokens: [String: Int64] = [:]
@@ -40,8 +41,8 @@ public final class RevocationList: Sendable {
 
     /// Replaces the list with the contents of the two hashes (`HGETALL` replies as flat field/value lists),
     /// merged with what the list already holds (announcements that arrived while the reload ran, entries a
-    /// Redis restart lost), then drops token entries that expired before `nowMillis` and user entries
-    /// older than ``subjectRetentionMillis``.
+    /// Redis restart lost), then drops token entries that expired before `nowMillis` and user entries the hash
+    /// does not hold that are older than ``subjectRetentionMillis``.
     ///
     /// - Returns: how many entries the list did not hold before (revocations whose announcement this
     ///   gateway missed, e.g. while its Redis subscription was down): open connections must be checked.
@@ -61,12 +62,11 @@ public final class RevocationList: Sendable {
         let oldestSubject = nowMillis &- subjectRetentionMillis
         return state.withLock { state in
             next.tokens = next.tokens.filter { $0.value > nowMillis }
-            next.subjects = next.subjects.filter { $0.value >= oldestSubject }
             var learned = 0
             for id in next.tokens.keys where state.tokens[id] == nil { learned += 1 }
             for (sub, before) in next.subjects where before > (state.subjects[sub] ?? Int64.min) { learned += 1 }
             for (id, exp) in state.tokens where exp > nowMillis { next.tokens[id] = max(next.tokens[id] ?? 0, exp) }
-            for (sub, before) in state.subjects where before >= oldestSubject {
+            for (sub, before) in state.subjects where next.subjects[sub] != nil || before >= oldestSubject {
                 next.subjects[sub] = max(next.subjects[sub] ?? 0, before)
             }
             state = next
