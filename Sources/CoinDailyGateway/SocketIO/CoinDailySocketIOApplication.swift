@@ -25,8 +25,9 @@ struct CoinDailySocketIOApplication: SocketIOApplication {
 /// session's replies to events or acks.
 ///
 /// - CONNECT with `auth.token`: verified first; a bad token is refused with CONNECT_ERROR
-///   `{"message":"Authentication failed"}`. Without a token the socket is accepted unauthenticated and
-///   must send `authenticate` within the auth timeout.
+///   `{"message":"Authentication failed"}`; a user over the per-user connection limit gets CONNECT_ERROR with
+///   its own message and `data: {code: "RATE_LIMIT_EXCEEDED"}`. Without a token the socket is accepted
+///   unauthenticated and must send `authenticate` within the auth timeout.
 /// - An event sent with an ack gets its reply as the ack's single argument (the plain protocol's
 ///   message object); without an ack, replies are events (`subscription_confirmed`, `error`, …).
 /// - Connection state recovery (Socket.IO v4.6+): the CONNECT reply carries a `pid`, every event its
@@ -44,8 +45,9 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     private var awaitingConnectAuth = false
     /// The recovery id of this socket (`nil` when recovery is off, or another socket took it over).
     private var pid: String?
-    /// This socket as the owner of its `pid`'s kept state (``SocketIOStateStore``): its Engine.IO session id,
-    /// unique per socket (only the namespace `/` exists).
+    /// This socket as the owner of its `pid`'s kept state (``SocketIOStateStore``): its Engine.IO session id. A later
+    /// socket on the same session (CONNECT again after a DISCONNECT) shares it, harmlessly: the DISCONNECT left a
+    /// tombstone, and the new socket has a new `pid`.
     private var owner: String { connection.session.id }
     /// A recovery asked for in the CONNECT: the previous `pid` and the last offset the client got.
     private var recovering: (pid: String, offset: EventID?)?
@@ -53,6 +55,8 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
     private var usesOffsets = false
     /// When the kept state's expiry was last pushed forward.
     private var stateTouched: UInt64 = 0
+    /// Whether this socket recovered its `pid` and no takeover of the kept state has succeeded yet.
+    private var takingOver = false
     /// Replays waiting to be written, in order, each with its completion (see ``writeReplay(_:completion:)``).
     /// An array, as the plain handler's: empty for almost every socket (no allocation), one or two entries otherwise.
     private var replays: [(events: ArraySlice<OutboundEvent>, completion: () -> Void)] = []
@@ -166,7 +170,8 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
                     self.acceptAuthenticated(identity, pid: previous, replyTo: id)
                     deliver()
                     // This socket owns the pid now: the old one (maybe still half-open elsewhere) can no
-                    // longer write over its state.
+                    // longer write over its state. Every write takes it over until one succeeded.
+                    self.takingOver = true
                     self.storeState(.takeOver)
                 } else {
                     self.acceptAuthenticated(identity, pid: self.pid, replyTo: id)
@@ -188,14 +193,14 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
         let window = context.configuration.delivery.socketIORecoveryWindow
         guard force || now &- stateTouched >= UInt64(window.milliseconds / 3) * 1_000_000 else { return }
         stateTouched = now
-        storeState(.write)
+        storeState(takingOver ? .takeOver : .write)
     }
 
     /// Writes (or, with ``SocketIOStateStore/Mode/close``, ends) the kept state of this socket's `pid`. A
     /// write refused because another socket recovered the `pid` makes this one give it up.
     private func storeState(_ mode: SocketIOStateStore.Mode) {
         guard let pid else { return }
-        let state = session?.exportState()
+        let state = mode == .close ? nil : session?.exportState()  // a tombstone carries no state
         guard mode == .close || state != nil else { return }
         let eventLoop = connection.session.eventLoop
         let socket = NIOLoopBound(self, eventLoop: eventLoop)
@@ -203,6 +208,8 @@ final class CoinDailySocket: SocketIONamespaceHandler, SessionTransport {
             pid: pid, owner: owner, state: state, mode: mode, window: context.configuration.delivery.socketIORecoveryWindow
         ).hop(to: eventLoop).whenSuccess { written in
             let socket = socket.value
+            if written, mode == .takeOver { socket.takingOver = false }
+            // Only a refusal gives the pid up; a failed write (Redis away or erring) is tried again at the next touch.
             guard !written, socket.pid == pid else { return }
             socket.context.logger.debug("socket.io pid recovered by another socket", metadata: ["pid": "\(pid)"])
             socket.pid = nil

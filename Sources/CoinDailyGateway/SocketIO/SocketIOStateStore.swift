@@ -8,7 +8,7 @@ import NIOCore
 /// A `pid` has one owner at a time: the socket that created it, then the socket that recovered it. Writes
 /// of any other socket are refused, so an old socket that is still half-open on some gateway after its
 /// client recovered elsewhere cannot overwrite the new socket's state when it finally times out. An
-/// explicit disconnect (or a revocation) leaves a tombstone for the rest of the window instead of deleting
+/// explicit disconnect (or a revocation, or a rate-limit disconnect) leaves a tombstone for the rest of the window instead of deleting
 /// the key, so such an old socket cannot bring the state back either.
 struct SocketIOStateStore: Sendable {
     /// What a write does.
@@ -61,6 +61,11 @@ struct SocketIOStateStore: Sendable {
             keys: [RedisKeys.socketIOSession(pid)],
             arguments: [mode.rawValue, owner, JSONWriter.string(.object(object)), String(window.milliseconds)],
             on: redis
-        ).map { $0.int == 1 }
+        ).flatMapThrowing { reply in
+            // An error reply (OOM, READONLY during a failover…) is a failure, not "another socket owns it".
+            if let message = reply.errorMessage { throw RedisError.server(message) }
+            guard let written = reply.int else { throw RedisError.protocolError("unexpected reply \(reply)") }
+            return written == 1
+        }
     }
 }
