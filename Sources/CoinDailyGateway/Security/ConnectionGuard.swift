@@ -84,6 +84,9 @@ public final class ConnectionGuard: Sendable {
     private func audit(_ refusal: Refusal, ip: String, nowNanos: UInt64 = NIODeadline.now().uptimeNanoseconds) {
         guard let logger else { return }
         let due = state.withLock { state in
+            // Refusals by origin never pass through ``admit(ip:)``: prune here too, or a flood of bad origins from
+            // many addresses would grow this map.
+            prune(&state, nowNanos: nowNanos)
             if let last = state.lastLogged[ip], nowNanos &- last < 1_000_000_000 { return false }
             state.lastLogged[ip] = nowNanos
             return true
