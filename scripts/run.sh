@@ -181,9 +181,9 @@ elif port_in_use "$REDIS_PORT"; then
   say "a Redis already answers on port $REDIS_PORT; using it (set REDIS_PORT=... to start a private one)"
 else
   REDIS_URL=redis://127.0.0.1:$REDIS_PORT
-  # The append-only file keeps every write across a restart, so resumes stay exact (docs/delivery.md);
-  # from a snapshot alone the history's epoch changes on restart.
-  start 0 redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN_DIR/redis" --appendonly yes
+  # The append-only file, synced on every write, keeps every event across a restart, so resumes stay exact
+  # (docs/delivery.md); from a snapshot alone the history's epoch changes on restart.
+  start 0 redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN_DIR/redis" --appendonly yes --appendfsync always
   deadline=$((SECONDS + 30))
   until [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null || true) == PONG ]]; do
     kill -0 "$(last_pid)" 2>/dev/null || die "redis-server exited during startup; see run/logs/redis.log"

@@ -32,7 +32,7 @@ public struct ProducerRuntime: Sendable {
     public init(configuration: ProducerConfiguration, redis: RedisConfiguration, group: any EventLoopGroup, logger: Logger) {
         var redis = redis
         // Every publish appends to the history: a Redis back from an older snapshot must change its epoch first.
-        redis.handshakeCommands.append(EventHistory.incarnationCommand)
+        redis.handshakeCommands += EventHistory.publisherHandshake
         if redis.commandTimeout == nil {
             let fallback = Int64(Env.int("REDIS_COMMAND_TIMEOUT_MS", 3000))
             let floor = configuration.streamBlock.wholeMilliseconds * 2

@@ -79,12 +79,15 @@ public enum EventHistory {
     /// The first client back does this once per restart; the others find the `run_id` recorded.
     ///
     /// Replies 0 (same Redis), 1 (restarted from an append-only file, or no clock yet: recorded), 2 (restarted
-    /// without one: new epoch), -1 (`INFO` not permitted to this Redis user: no check).
+    /// without one: new epoch), -1 (`INFO` not permitted to this Redis user: no check). 2 and -1 also write a
+    /// warning to the Redis server's log.
     public static let incarnationScript = """
         local ok, server = pcall(redis.call, 'INFO', 'server')
-        if not ok then return -1 end
-        local run = string.match(server, 'run_id:(%x+)')
-        if not run then return -1 end
+        local run = ok and string.match(server, 'run_id:(%x+)')
+        if not run then
+          redis.log(redis.LOG_WARNING, 'coindaily: INFO not permitted: the history cannot notice a restart from an older snapshot')
+          return -1
+        end
         local clock = redis.call('HMGET', 'cd:hist:clock', 'run', 'epoch')
         if clock[1] == run then return 0 end
         local persistence = redis.call('INFO', 'persistence')
@@ -93,6 +96,7 @@ public enum EventHistory {
         if clock[1] and clock[2] and not aof then
           local t = redis.call('TIME')
           redis.call('HSET', 'cd:hist:clock', 'epoch', string.format('%x%05x', tonumber(t[1]), tonumber(t[2])), 'run', run)
+          redis.log(redis.LOG_WARNING, 'coindaily: Redis restarted without an append-only file: new history epoch (resumes across the restart are not recovered)')
           return 2
         end
         redis.call('HSET', 'cd:hist:clock', 'run', run)
@@ -101,6 +105,11 @@ public enum EventHistory {
 
     /// ``incarnationScript`` as a command, for ``RedisConfiguration``'s handshake commands.
     public static let incarnationCommand = ["EVAL", incarnationScript, "0"]
+
+    /// The handshake of a client that publishes: the incarnation check, then ``publishScript`` loaded into the
+    /// script cache, so that a batch of `EVALSHA`s after a Redis restart is never answered `NOSCRIPT` for some
+    /// calls and not others (their retries would publish out of order).
+    public static let publisherHandshake: [[String]] = [incarnationCommand, ["SCRIPT", "LOAD", publishScript]]
 
     /// The gateway's resume script (it starts the epoch when there is none, so every position it hands out
     /// names one). `ARGV[1]` the epoch the client knows, `ARGV[2]` the position it saw last

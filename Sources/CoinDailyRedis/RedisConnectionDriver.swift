@@ -189,7 +189,9 @@ final class RedisConnectionDriver {
             for (command, result) in zip(commands, results) {
                 switch result {
                 case .success(.error(let message)):
-                    self.logger.error(
+                    // LOADING: Redis is reading its data after a restart; the reconnect waits for it.
+                    self.logger.log(
+                        level: message.hasPrefix("LOADING") ? .notice : .error,
                         "Redis rejected handshake command, closing connection",
                         metadata: ["redis.command": "\(command[0])", "error": "\(message)"]
                     )

@@ -29,7 +29,9 @@ public final class RedisScript: Sendable {
     }
 
     /// Runs `steps` in order in one pipelined round trip (two after a `NOSCRIPT`) and returns one reply
-    /// per step; errors are replies, not thrown.
+    /// per step; errors are replies, not thrown. Calls answered `NOSCRIPT` run after the rest of the pipeline:
+    /// where their order matters, load the script on every connect (a `SCRIPT LOAD` handshake command,
+    /// ``RedisConfiguration/handshakeCommands``) so only an explicit `SCRIPT FLUSH` can cause it.
     public func run(_ steps: [Step], on redis: RedisClient) async throws -> [RESPValue] {
         let known = sha.withLock { $0 }
         var commands: [[String]] = []
@@ -60,9 +62,8 @@ public final class RedisScript: Sendable {
     public func run(keys: [String] = [], arguments: [String], on redis: RedisClient) -> EventLoopFuture<RESPValue> {
         let call = [String(keys.count)] + keys + arguments
         guard let known = sha.withLock({ $0 }) else {
-            return redis.pipelineFuture([["EVAL", source] + call, ["SCRIPT", "LOAD", source]]).flatMapThrowing { replies in
-                guard replies.count == 2 else { throw RedisError.protocolError("pipeline of 2 answered \(replies.count) replies") }
-                self.learn(replies[1])
+            return redis.pipelineFuture([["EVAL", source] + call, ["SCRIPT", "LOAD", source]]).map { replies in
+                self.learn(replies[1])  // one reply per command
                 return replies[0]
             }
         }

@@ -58,7 +58,7 @@ struct HealthCommand: AsyncParsableCommand {
         redisConfiguration.queueWhileDisconnected = false
         redisConfiguration.commandTimeout = .milliseconds(Int64(probeTimeoutMs))
         // It publishes into the history: a Redis back from an older snapshot must change its epoch first.
-        redisConfiguration.handshakeCommands.append(EventHistory.incarnationCommand)
+        redisConfiguration.handshakeCommands += EventHistory.publisherHandshake
         let redis = RedisClient(configuration: redisConfiguration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         redis.start()
         let lease = LeaderLease(
