@@ -66,6 +66,12 @@ public struct RedisConfiguration: Sendable, Equatable {
         self.queueWhileDisconnected = queueWhileDisconnected
     }
 
+    /// `url` with its user info (`user:password@`) replaced by `***@`, for messages and logs.
+    public static func redacted(_ url: String) -> String {
+        guard let scheme = url.firstRange(of: "://"), let at = url.lastIndex(of: "@"), scheme.upperBound <= at else { return url }
+        return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
+    }
+
     /// Parses `redis://[user:password@]host[:port][/db]`; every other field keeps its default.
     ///
     /// - The port defaults to 6379 and must be 1...65535; the database defaults to 0.
@@ -75,13 +81,15 @@ public struct RedisConfiguration: Sendable, Equatable {
     ///   a `:`, an empty host, a bad port or a database that is not a non-negative integer.
     public init(url: String) throws(RedisError) {
         self.init()
+        // Error messages name the URL without its user info: it may hold a password.
+        let shown = Self.redacted(url)
         let scheme = "redis://"
         guard url.hasPrefix(scheme) else {
-            throw .invalidURL("expected a redis:// URL, got \(url)")
+            throw .invalidURL("expected a redis:// URL, got \(shown)")
         }
         var rest = Substring(url.dropFirst(scheme.count))
         if rest.contains("?") || rest.contains("#") {
-            throw .invalidURL("query strings and fragments are not supported: \(url)")
+            throw .invalidURL("query strings and fragments are not supported: \(shown)")
         }
         // Path (database).
         var pathPart: Substring?
@@ -95,7 +103,7 @@ public struct RedisConfiguration: Sendable, Equatable {
             let userInfo = rest[..<at]
             hostPort = rest[rest.index(after: at)...]
             guard let colon = userInfo.firstIndex(of: ":") else {
-                throw .invalidURL("user info must be user:password or :password in \(url)")
+                throw .invalidURL("user info must be user:password or :password in \(shown)")
             }
             let user = try Self.percentDecode(userInfo[..<colon], in: url)
             let pass = try Self.percentDecode(userInfo[userInfo.index(after: colon)...], in: url)
@@ -106,13 +114,13 @@ public struct RedisConfiguration: Sendable, Equatable {
         var portPart: Substring?
         if hostPort.hasPrefix("[") {
             guard let close = hostPort.firstIndex(of: "]") else {
-                throw .invalidURL("unterminated IPv6 address in \(url)")
+                throw .invalidURL("unterminated IPv6 address in \(shown)")
             }
             self.host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
             let after = hostPort[hostPort.index(after: close)...]
             if !after.isEmpty {
                 guard after.first == ":" else {
-                    throw .invalidURL("unexpected characters after IPv6 address in \(url)")
+                    throw .invalidURL("unexpected characters after IPv6 address in \(shown)")
                 }
                 portPart = after.dropFirst()
             }
@@ -123,17 +131,17 @@ public struct RedisConfiguration: Sendable, Equatable {
             self.host = String(hostPort)
         }
         guard !self.host.isEmpty else {
-            throw .invalidURL("missing host in \(url)")
+            throw .invalidURL("missing host in \(shown)")
         }
         if let portPart {
             guard portPart.allSatisfy(\.isASCIIDigit), let port = Int(portPart), (1...65_535).contains(port) else {
-                throw .invalidURL("invalid port '\(portPart)' in \(url)")
+                throw .invalidURL("invalid port '\(portPart)' in \(shown)")
             }
             self.port = port
         }
         if let pathPart, !pathPart.isEmpty {
             guard pathPart.allSatisfy(\.isASCIIDigit), let database = Int(pathPart) else {
-                throw .invalidURL("invalid database '\(pathPart)' in \(url)")
+                throw .invalidURL("invalid database '\(pathPart)' in \(shown)")
             }
             self.database = database
         }
@@ -149,7 +157,7 @@ public struct RedisConfiguration: Sendable, Equatable {
             if byte == UInt8(ascii: "%") {
                 guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue)
                 else {
-                    throw .invalidURL("bad percent-encoding in \(url)")
+                    throw .invalidURL("bad percent-encoding in \(Self.redacted(url))")
                 }
                 bytes.append(high << 4 | low)
             } else {

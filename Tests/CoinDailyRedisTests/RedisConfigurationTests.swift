@@ -80,4 +80,15 @@ struct RedisConfigurationTests {
     func rejects(url: String) {
         #expect(throws: RedisError.self) { try RedisConfiguration(url: url) }
     }
+
+    @Test("a rejected URL's error never shows the password", arguments: ["redis://u:hunter2@host:port", "redis://:hunter2@host:6379/x", "redis://u:hunter2%4@host", "rediss://u:hunter2@host"])
+    func rejectionHidesPassword(url: String) {
+        do {
+            _ = try RedisConfiguration(url: url)
+            Issue.record("\(url) was accepted")
+        } catch {
+            #expect(!"\(error)".contains("hunter2"), "\(error)")
+            #expect("\(error)".contains("***@host"), "\(error)")
+        }
+    }
 }
