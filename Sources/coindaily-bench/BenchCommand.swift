@@ -76,7 +76,7 @@ struct BenchCommand: AsyncParsableCommand {
                 for _ in 0..<n {
                     tasks.addTask {
                         let tracker = SequenceTracker()
-                        return try await subscribed(token: token, group: group) { stats.record($0, tracker: tracker) }
+                        return try await subscribed(token: token, group: group, stats: stats) { stats.record($0, tracker: tracker) }
                     }
                 }
                 var made: [SimpleWebSocketClient] = []
@@ -88,9 +88,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
         // Wait for every subscription_confirmed.
         let confirmDeadline = ContinuousClock.now + .seconds(30)
-        while stats.confirmations < connections && ContinuousClock.now < confirmDeadline {
+        while stats.confirmations < connections && stats.refusal == nil && ContinuousClock.now < confirmDeadline {
             try await Task.sleep(for: .milliseconds(50))
         }
+        if let refusal = stats.refusal { throw ValidationError("a connection was refused: \(refusal)") }
         guard stats.confirmations >= connections else {
             throw ValidationError("only \(stats.confirmations) of \(connections) subscriptions confirmed")
         }
@@ -98,7 +99,7 @@ struct BenchCommand: AsyncParsableCommand {
         let slowConfirmed = Atomic<Int>(0)
         var slow: [SimpleWebSocketClient] = []
         for _ in 0..<slowClients {
-            let client = try await subscribed(token: token, group: group) { buffer in
+            let client = try await subscribed(token: token, group: group, stats: stats) { buffer in
                 if BenchStats.contains("subscription_confirmed", in: buffer) { slowConfirmed.add(1, ordering: .relaxed) }
             }
             slow.append(client)
@@ -182,7 +183,7 @@ extension BenchCommand {
     /// One connection of the chosen protocol, authenticated with `token` and subscribed to the benchmark's
     /// channel; `onText` sees every text message (for Socket.IO: the `42` event packets).
     func subscribed(
-        token: String, group: any EventLoopGroup, onText: @escaping @Sendable (ByteBuffer) -> Void
+        token: String, group: any EventLoopGroup, stats: BenchStats, onText: @escaping @Sendable (ByteBuffer) -> Void
     ) async throws -> SimpleWebSocketClient {
         let data: JSONValue = ["tokens": .strings([symbol])]
         guard socketio else {
@@ -204,6 +205,8 @@ extension BenchCommand {
                     link.send("3")
                 } else if first == UInt8(ascii: "4"), bytes.dropFirst().first == UInt8(ascii: "0") {
                     link.send(subscribe)
+                } else if first == UInt8(ascii: "4"), bytes.dropFirst().first == UInt8(ascii: "4") {
+                    stats.refused(String(buffer: buffer))  // CONNECT_ERROR: fail the run at once, saying why
                 } else if first == UInt8(ascii: "4") {
                     onText(buffer)
                 }
@@ -240,8 +243,14 @@ final class BenchStats: Sendable {
         var confirmations = 0
         var disorder = 0
         var latenciesMicros: [Int32] = []
+        var refusal: String?
     }
     private let state = Mutex(State())
+
+    /// The first refusal a connection got (a Socket.IO CONNECT_ERROR), if any.
+    var refusal: String? { state.withLock { $0.refusal } }
+
+    func refused(_ message: String) { state.withLock { $0.refusal = $0.refusal ?? message } }
 
     var delivered: Int { state.withLock { $0.delivered } }
     var confirmations: Int { state.withLock { $0.confirmations } }
