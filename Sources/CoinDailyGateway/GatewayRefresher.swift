@@ -27,7 +27,7 @@ final class GatewayRefresher: Service, Sendable {
 
     init(
         redis: RedisClient, verifier: TokenVerifier, knownTokens: KnownTokens, revocations: RevocationList,
-        configuration: GatewayConfiguration, logger: Logger, onMissedRevocations: @escaping @Sendable () -> Void = {}
+        configuration: GatewayConfiguration, logger: Logger, onMissedRevocations: @escaping @Sendable () -> Void
     ) {
         self.onMissedRevocations = onMissedRevocations
         self.redis = redis

@@ -3,7 +3,6 @@ import CoinDailyRedis
 import CoinDailyTestSupport
 import NIOCore
 import NIOEmbedded
-import Synchronization
 import Testing
 
 @testable import CoinDailyGateway
@@ -150,7 +149,7 @@ struct ResumeInterleavingTests {
     func graceEndsDuringReplay() async throws {
         let (harness, channel) = try await PlainConnectionSessionTests.subscribedThenUnwritable()
         let event = try publishedEvent(channel: Self.channelName, type: "market_sentiment_update", data: ["token": "BTC", "n": 7])
-        let done = Flag()
+        let done = TestFlag()
         try await harness.loop.executeInContext {
             let handler = try channel.pipeline.syncOperations.handler(type: PlainConnectionHandler.self)
             handler.writeReplay([event]) { done.set() }
@@ -164,11 +163,4 @@ struct ResumeInterleavingTests {
         #expect(done.isSet, "the replay's completion ran")
         try await harness.shutdown()
     }
-}
-
-/// A flag set from the event loop and read by the test.
-final class Flag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
 }

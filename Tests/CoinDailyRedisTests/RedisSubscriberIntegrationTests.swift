@@ -1,6 +1,5 @@
 import CoinDailyTestSupport
 import NIOCore
-import Synchronization
 import Testing
 
 @testable import CoinDailyRedis
@@ -84,7 +83,7 @@ struct RedisSubscriberIntegrationTests {
             _ = try await publisher.send(["CLIENT", "PAUSE", "500", "ALL"])
             let gone = subscriber.unsubscribe(["ticks"])
             let again = subscriber.subscribe(["ticks"])
-            let completed = ManagedFlag()
+            let completed = TestFlag()
             again.whenComplete { _ in completed.set() }
             try await Task.sleep(for: .milliseconds(200))
             #expect(!completed.isSet, "the subscription completed before Redis confirmed it")
@@ -97,11 +96,4 @@ struct RedisSubscriberIntegrationTests {
         await subscriber.shutdown()
         await publisher.shutdown()
     }
-}
-
-/// A flag set from an event loop and read by the test.
-final class ManagedFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
 }

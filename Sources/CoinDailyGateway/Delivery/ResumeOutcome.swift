@@ -8,7 +8,8 @@ enum ResumeOutcome: Sendable {
     case recovered(position: EventID, replayed: Int)
     /// The history cannot give exactly what was missed (`reason`: `epoch`, `gap` or `limit`).
     case notRecovered(reason: String, position: EventID)
-    /// Redis did not answer in time, or there is no history (history disabled).
+    /// The history could not be read: Redis did not answer in time, the gateway's Redis subscription is down
+    /// (`history unavailable`), or there is no history (`history disabled`).
     case unavailable(reason: String)
     /// The subscription went (unsubscribed, or no longer allowed) while its history was read: nothing to
     /// deliver, nothing lost.

@@ -49,7 +49,7 @@ final class EngineIOServer: Sendable {
 
     /// Handles one HTTP request (not an upgrade) on the request's event loop. `bodyTooLarge`: the body went
     /// over the largest accepted payload and `body` holds only part of it.
-    func handle(head: HTTPRequestHead, body: ByteBuffer, bodyTooLarge: Bool = false, responder: HTTPResponder, channel: any Channel) {
+    func handle(head: HTTPRequestHead, body: ByteBuffer, bodyTooLarge: Bool, responder: HTTPResponder, channel: any Channel) {
         if let refusal = connectionGuard?.checkOrigin(head.headers, peer: channel.remoteAddress) {
             responder.respond(refusal.status, contentType: "application/json", body: ByteBuffer(string: refusal.body))
             return

@@ -38,7 +38,8 @@ final class EngineIOSession: @unchecked Sendable {
     var clientIP = "unknown"
     /// Called once when the session closes (releases its connection-limit slot).
     var onClose: (() -> Void)?
-    /// Called when the client goes over a transport limit (`frame_size`), with a detail for the audit line.
+    /// Called when the client goes over a limit below the sockets (`frame_size`, and `socketio_connects` from the
+    /// Socket.IO layer), with a detail for the audit line.
     var onLimitHit: (@Sendable (_ limit: String, _ detail: String) -> Void)?
     /// Called once when the transport can take more after ``hasRoom`` said no (see ``whenRoom(_:)``).
     private var roomWaiter: (() -> Void)?
@@ -202,7 +203,7 @@ final class EngineIOSession: @unchecked Sendable {
     }
 
     /// A long-polling POST body.
-    func post(_ body: ByteBuffer, tooLarge: Bool = false, responder: HTTPResponder) {
+    func post(_ body: ByteBuffer, tooLarge: Bool, responder: HTTPResponder) {
         guard !isClosed, !draining else {
             responder.respond(.unknownSession)
             return
