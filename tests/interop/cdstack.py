@@ -260,11 +260,12 @@ class Stack:
         wait_until("gateway /readyz", lambda: http_status(f"{self.gateway_http}/readyz") == 200,
                    STARTUP_DEADLINE, [gateway, auth])
 
-    def gateway_argv(self, port: int) -> list[str]:
+    def gateway_argv(self, port: int, redis_url: str | None = None) -> list[str]:
+        """The gateway's command line on ``port``, on the stack's Redis or on ``redis_url``."""
         return [
             binary("coindaily-gateway"), "--host", "127.0.0.1", "--port", str(port),
             "--auth-timeout-ms", str(AUTH_TIMEOUT_MS), "--jwt-secret", JWT_SECRET,
-            "--redis-url", self.redis_url, "--log-level", LOG_LEVEL,
+            "--redis-url", redis_url or self.redis_url, "--log-level", LOG_LEVEL,
         ]
 
     def _spawn(self, name: str, argv: list[str]) -> Proc:
@@ -289,12 +290,21 @@ class Stack:
             "--save", "", "--appendonly", "no", "--dir", str(data)])
         return proc, port
 
-    def start_gateway(self, name: str, env: dict[str, str] | None = None, timeout: float = STARTUP_DEADLINE) -> tuple[Proc, int]:
-        """Another gateway on a free port sharing this stack's Redis, with extra environment variables (e.g.
-        ``GATEWAY_MAX_OUTBOUND_BYTES``), owned by the calling test; returns it and its port once ready."""
+    def start_gateway(self, name: str, env: dict[str, str] | None = None, timeout: float = STARTUP_DEADLINE,
+                      redis_port: int | None = None) -> tuple[Proc, int]:
+        """Another gateway on a free port sharing this stack's Redis (or the one on ``redis_port``, e.g. from
+        ``start_private_redis``), with extra environment variables (e.g. ``GATEWAY_MAX_OUTBOUND_BYTES``), owned by
+        the calling test; returns it and its port once ready (stopped again if it does not get ready). Call it from
+        the main thread (see ``_die_with_parent``), not through ``asyncio.to_thread``."""
         port = free_port()
-        proc = self.start_extra(name, self.gateway_argv(port), child_env(**(env or {})))
-        wait_until(f"{name} /readyz", lambda: http_status(f"http://127.0.0.1:{port}/readyz") == 200, timeout, [proc])
+        redis_url = None if redis_port is None else f"redis://127.0.0.1:{redis_port}"
+        proc = self.start_extra(name, self.gateway_argv(port, redis_url), child_env(**(env or {})))
+        try:
+            wait_until(f"{name} /readyz", lambda: http_status(f"http://127.0.0.1:{port}/readyz") == 200, timeout,
+                       [proc])
+        except BaseException:
+            proc.stop(5)
+            raise
         return proc, port
 
     def redis_data_dir(self) -> Path:

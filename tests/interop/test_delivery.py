@@ -21,11 +21,13 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
-from cdstack import HTTP, Proc, Stack, free_port, redis_ping, wait_until
+from cdstack import HTTP, LOG_LEVEL, Proc, Stack, redis_ping, wait_until
 from delivery_support import (ID_RE, SENTIMENT_EVENT, WHALE_CHANNEL, WHALE_EVENT, PlainSubscriber, Publisher,
                               SioSubscriber, check_exactly_once, hs256_token, latest_sentiment_key, parse_id,
                               publish_script, publish_sentiment, sentiment_channel, sentiment_data)
+import security_support
 from sioclient import SioClient
 from wsclient import Client, open_client
 
@@ -87,13 +89,31 @@ async def wait_ready(port: int, timeout: float = 30) -> None:
     raise AssertionError(f"gateway on {port} not ready within {timeout}s")
 
 
-def metric(port: int, name: str) -> float:
-    text = HTTP.get(f"http://127.0.0.1:{port}/metrics", timeout=3).text
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name) and (len(line) == len(name) or line[len(name)] in " {"):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+def metric(port: int, name: str, **labels: str) -> float:
+    """The gateway on ``port``'s /metrics sample ``name`` (summed over the label sets containing ``labels``)."""
+    return security_support.metric(f"http://127.0.0.1:{port}", name, **labels)
+
+
+def redis_connections(proc: Proc, redis_port: int) -> set[str]:
+    """The ``addr`` (as ``CLIENT LIST`` shows it) of each TCP connection ``proc`` has open to the Redis on
+    ``redis_port``: its socket inodes (/proc/<pid>/fd) looked up in its network namespace's TCP table."""
+    inodes: set[str] = set()
+    for fd in os.listdir(f"/proc/{proc.pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{proc.pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    addrs: set[str] = set()
+    with open(f"/proc/{proc.pid}/net/tcp") as table:
+        for row in table.read().splitlines()[1:]:
+            fields = row.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if inode in inodes and int(remote.split(":")[1], 16) == redis_port:
+                ip, port = local.split(":")
+                addrs.add(f"{socket.inet_ntoa(int(ip, 16).to_bytes(4, 'little'))}:{int(port, 16)}")
+    return addrs
 
 
 def drop_sio_transport(client: SioClient) -> None:
@@ -533,9 +553,13 @@ async def test_socketio_a_stale_socket_cannot_overwrite_the_state_of_the_socket_
     """A client's connection goes silent (half-open: no close, no pong) while its socket on gateway A still lives;
     the client recovers its pid on gateway B and subscribes to more. When A finally times the old socket out, the
     old socket must not write its (older) state over the new socket's: the pid belongs to the socket that recovered
-    it. Checked in Redis (the kept subscriptions) and by recovering once more: both subscriptions come back."""
-    proc, port = stack.start_gateway("gateway-stale-pid", {"ENGINEIO_PING_INTERVAL_MS": "300",
-                                                           "ENGINEIO_PING_TIMEOUT_MS": "300"})
+    it. Checked: the old socket is still open on A once B's state is in Redis (so A's timeout really comes after the
+    recovery); after A timed it out, A's write for it was refused (its debug log says so) and Redis still holds the
+    new socket's two subscriptions; recovering once more brings both subscriptions back."""
+    # A times a silent socket out about 4 s after it opened (first ping at 2 s, 2 s to answer): time enough to
+    # recover on B first, even on a loaded machine.
+    proc, port = stack.start_gateway("gateway-stale-pid", {"ENGINEIO_PING_INTERVAL_MS": "2000",
+                                                           "ENGINEIO_PING_TIMEOUT_MS": "2000"})
     user = f"stale-{os.urandom(4).hex()}"
     token = hs256_token(user)
     pub = Publisher(stack)
@@ -552,7 +576,9 @@ async def test_socketio_a_stale_socket_cannot_overwrite_the_state_of_the_socket_
                 frames.append(text)
                 if text.startswith(prefix):
                     return text
-        await frame("0")
+        handshake = json.loads((await frame("0"))[1:])
+        assert (handshake.get("pingInterval"), handshake.get("pingTimeout")) == (2000, 2000), \
+            f"gateway A's Engine.IO heartbeat is not the one this test needs: {handshake}"
         await old.send("40" + json.dumps({"token": token}))
         pid = json.loads((await frame("40"))[2:])["pid"]
         await old.send('421["subscribe_whale_activity",{}]')
@@ -570,15 +596,34 @@ async def test_socketio_a_stale_socket_cannot_overwrite_the_state_of_the_socket_
             state = json.loads(raw) if raw else {}
             return sorted(s.get("type", s.get("kind", "?")) if isinstance(s, dict) else "?" for s in state.get("subs", []))
 
-        wait_until("the new socket's state (two subscriptions) in Redis", lambda: len(kept()) == 2, 5)
-        # A times the silent socket out (ping 300 ms + timeout 300 ms); its last state write comes then.
+        deadline = time.monotonic() + 5
+        while len(kept()) != 2:
+            assert time.monotonic() < deadline, f"the new socket's state (two subscriptions) not in Redis: {kept()}"
+            await asyncio.sleep(0.02)
+        # The old socket has not been timed out yet: A's last write for it is still to come (otherwise this test
+        # would pass without ever exercising the owner check).
+        await asyncio.sleep(0)  # let the client handle anything A sent meanwhile
+        assert old.state is State.OPEN and metric(port, "coindaily_gateway_connections") == 1, \
+            f"gateway A closed the old socket before the recovery on B was in Redis (client side {old.state.name}, " \
+            f"connections on A {metric(port, 'coindaily_gateway_connections')}): raise A's ping interval"
+
+        # A times the silent socket out (ping 2000 ms + timeout 2000 ms); its last state write comes then: refused
+        # (A logs it at debug level) — or, without the owner check, written over the new socket's state.
         try:
             while True:
                 await asyncio.wait_for(old.recv(), 5)  # pings, unanswered
         except ConnectionClosed:
             pass
-        await asyncio.sleep(0.5)
+
+        def refused() -> bool:
+            return any("recovered by another socket" in line and pid in line for line in proc.log_text().splitlines())
+        deadline = time.monotonic() + 5
+        while len(kept()) == 2 and not refused() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         assert len(kept()) == 2, f"the timed-out old socket overwrote the recovered state: {r.get(f'cd:sio:pid:{pid}')}"
+        if LOG_LEVEL == "debug":
+            assert refused(), "gateway A never tried to write the old socket's state when it timed it out (no " \
+                              "'socket.io pid recovered by another socket' line): the owner check was not exercised"
 
         # Recover once more: both subscriptions are restored (events of the whale run still arrive).
         drop_sio_transport(sub.client)
@@ -606,10 +651,7 @@ async def test_position_on_an_empty_history_is_an_id_usable_as_since(stack: Stac
     pub = Publisher(stack, redis_port=redis_port)
     try:
         await asyncio.to_thread(wait_until, "redis-empty", lambda: redis_ping(redis_port), 20, [redis_proc])
-        port = free_port()
-        argv = [a if a != stack.redis_url else f"redis://127.0.0.1:{redis_port}" for a in stack.gateway_argv(port)]
-        gateway = stack.start_extra("gateway-empty-history", argv)
-        await wait_ready(port)
+        gateway, port = stack.start_gateway("gateway-empty-history", redis_port=redis_port)
         url = f"ws://127.0.0.1:{port}/ws"
         client = await ws_session(url)
         reply = await client.subscribe("whale_activity")
@@ -854,12 +896,14 @@ async def test_fault_slow_consumer_is_cut_off_and_resumes_with_everything(stack:
 
 
 @pytest.mark.timeout(90)
-async def test_fault_slow_consumers_among_many_subscribers_lose_nothing_and_delay_nobody(stack: Stack) -> None:
+async def test_fault_slow_consumers_among_many_subscribers_lose_nothing_and_only_the_stalled_are_cut_off(
+        stack: Stack) -> None:
     """The fault test's crowd with slow consumers instead of a dead gateway: 150 plain and 50 Socket.IO subscribers
     reading, plus one plain and one Socket.IO subscriber that stop reading, on one gateway (64 KiB outbound limit,
     1 s grace) under a steady publisher of 8 KiB events. Both stalled ones are cut off (slow-consumer counter +2),
     no reading one is; the stalled ones come back through the other gateway (the stack's: ``since`` / pid recovery)
-    and every subscriber — readers and the two cut off — ends with every event exactly once, in order."""
+    and every subscriber — readers and the two cut off — ends with every event exactly once, in order. (Latency is
+    not checked here: that no reader is delayed is measured by ``make bench BENCH_SLOW=…``, docs/performance.md.)"""
     env = dict(HIGH_LIMITS, GATEWAY_MAX_OUTBOUND_BYTES="65536", GATEWAY_SLOW_CONSUMER_GRACE_MS="1000")
     proc, port = stack.start_gateway("gateway-slow-crowd", env)
     ws_url, http_url = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
@@ -1342,8 +1386,11 @@ async def test_history_off_answers_since_with_recovered_false_and_no_position(st
 async def test_unsubscribing_during_a_resync_does_not_leave_the_other_subscriptions_held(stack: Stack) -> None:
     """The gateway's Redis subscription drops (``CLIENT KILL TYPE pubsub``) while Redis stalls (``CLIENT PAUSE …
     WRITE`` holds the resume script), so a client subscribed to two kinds has a resync of both in flight; it
-    unsubscribes one meanwhile. When Redis answers, the other kind's held events are released and live events flow:
-    the resync no longer waits for an answer that the unsubscribed kind would never give."""
+    unsubscribes one once the gateway's history read is seen waiting on Redis (``CLIENT LIST``: the gateway's
+    connection blocked in the script). That resume is counted as cancelled
+    (``coindaily_gateway_resumes_total{outcome="cancelled"}`` +1), and when Redis answers, the other kind's held
+    events are released and live events flow: the resync no longer waits for an answer that the unsubscribed kind
+    would never give."""
     proc, port = stack.start_gateway("gateway-resync-unsub", {"GATEWAY_RESUME_TIMEOUT_MS": "5000"})
     pub = Publisher(stack)
     client = await open_client(f"ws://127.0.0.1:{port}/ws")
@@ -1354,10 +1401,25 @@ async def test_unsubscribing_during_a_resync_does_not_leave_the_other_subscripti
         assert (await client.subscribe("whale_activity"))["type"] == "subscription_confirmed"
         reply = await client.subscribe("market_sentiment", {"tokens": ["BTC"]})
         assert reply["type"] == "subscription_confirmed", reply
-        admin.execute_command("CLIENT", "PAUSE", "4000", "WRITE")
+        cancelled = metric(port, "coindaily_gateway_resumes_total", outcome="cancelled")
+        # Long enough for the gateway to re-subscribe and start its resync even on a loaded machine; the UNPAUSE
+        # below comes as soon as the unsubscription is confirmed (well within the 5 s resume timeout).
+        admin.execute_command("CLIENT", "PAUSE", "10000", "WRITE")
         paused = True
         admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
-        await asyncio.sleep(1.0)  # the gateway re-subscribes; its resync's history reads wait for Redis
+
+        def resync_waiting() -> list[dict]:
+            """The gateway's Redis connections blocked (by the pause) in a script: its resync's history read."""
+            mine = redis_connections(proc, stack.redis_port)
+            return [c for c in admin.client_list() if c["addr"] in mine and "b" in c["flags"]
+                    and c["cmd"] in ("eval", "evalsha")]
+        deadline = time.monotonic() + 8
+        while not resync_waiting():
+            mine = redis_connections(proc, stack.redis_port)
+            assert time.monotonic() < deadline, \
+                "the gateway's resync never reached Redis within 8 s of losing its subscription; its connections: " \
+                f"{[c for c in admin.client_list() if c['addr'] in mine]}"
+            await asyncio.sleep(0.02)
         reply = await client.unsubscribe("market_sentiment", {"tokens": ["BTC"]})
         assert reply["type"] == "unsubscription_confirmed", reply
         admin.execute_command("CLIENT", "UNPAUSE")
@@ -1370,6 +1432,8 @@ async def test_unsubscribing_during_a_resync_does_not_leave_the_other_subscripti
             msg = await client.recv(remaining, "the live whale event after the resync")
             if msg.get("type") == WHALE_EVENT and msg.get("id") == live:
                 break
+        assert metric(port, "coindaily_gateway_resumes_total", outcome="cancelled") == cancelled + 1, \
+            "the unsubscription did not cancel a resume in flight: the test did not exercise what it says"
     finally:
         if paused:
             admin.execute_command("CLIENT", "UNPAUSE")
@@ -1394,14 +1458,16 @@ async def test_resume_while_redis_does_not_answer_is_recovered_false_within_the_
             assert (await c.auth(hs256_token(sub)))["type"] == "auth_success"
         assert (await holder.subscribe("whale_activity"))["type"] == "subscription_confirmed"
         since = await pub.publish()
-        admin.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+        # Paused far beyond the bound below: a confirmation that waited for Redis to answer cannot pass it.
+        admin.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
         started = time.monotonic()
         reply = await client.subscribe("whale_activity", {"since": since})
         waited = time.monotonic() - started
         assert reply["type"] == "subscription_confirmed", reply
         assert reply["data"].get("recovered") is False and reply["data"].get("reason") == "history unavailable", reply
         assert waited < 1.2, f"confirmation took {waited:.2f}s with a 300 ms resume timeout"
-        live = await pub.publish()  # blocked until the pause ends, then published
+        admin.execute_command("CLIENT", "UNPAUSE")  # Redis answers again (the finally unpauses too, on failure)
+        live = await pub.publish()
         deadline = time.monotonic() + 5
         while True:
             msg = await client.recv(max(0.1, deadline - time.monotonic()), "the live event after the stall")

@@ -100,11 +100,7 @@ async def test_draining_gateway_refuses_new_connections_until_it_exits(stack: St
     client = None
     try:
         await asyncio.to_thread(wait_until, "redis-drain", lambda: redis_ping(redis_port), 20, [redis_proc])
-        port = free_port()
-        argv = [a if a != stack.redis_url else f"redis://127.0.0.1:{redis_port}" for a in stack.gateway_argv(port)]
-        gateway = stack.start_extra("gateway-drain", argv)
-        await asyncio.to_thread(wait_until, "gateway-drain /readyz",
-                                lambda: _status(f"http://127.0.0.1:{port}/readyz") == 200, 60, [gateway])
+        gateway, port = stack.start_gateway("gateway-drain", timeout=60, redis_port=redis_port)
         plain_url = f"ws://127.0.0.1:{port}/ws"
         eio_url = f"ws://127.0.0.1:{port}/ws/?EIO=4&transport=websocket"
         assert await _new_connection(plain_url) == "101" and await _new_connection(eio_url) == "101", \

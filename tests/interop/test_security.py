@@ -35,7 +35,7 @@ from websockets.exceptions import ConnectionClosed
 import jwtutil
 from cdstack import HTTP, JWT_SECRET, LOG_LEVEL, STARTUP_DEADLINE, Stack, binary, bullish_batch, free_port, wait_until
 from conformance_support import Ws
-from security_support import (Gateway, audit_lines, gateway_argv, history_publish_script, limit_hits, masked_text_frame,
+from security_support import (Gateway, audit_lines, history_publish_script, limit_hits, masked_text_frame,
                               percentile, polling_handshake, publish_event, revoke, start_gateways, upgrade,
                               wait_for_audit)
 from sioclient import SioClient, check_envelope, check_error_event
@@ -251,6 +251,11 @@ async def _sio_disconnected(client: SioClient, started: float, timeout: float = 
 
 
 async def _assert_no_reconnect(client: SioClient) -> None:
+    """A reconnecting client (``new_sio``) that was disconnected: by a server DISCONNECT, not a transport loss —
+    python-socketio schedules no reconnection (checked at once) and none is tried (within three delays)."""
+    assert client.sio.reconnection, "a client without reconnection cannot show a reconnect: use new_sio()"
+    assert getattr(client.sio, "_reconnect_task", None) is None, \
+        "the client is reconnecting (a transport loss, not a server DISCONNECT)"
     await asyncio.sleep(0.6)  # three reconnection delays
     assert client.connects == 1 and not client.connect_errors, \
         f"the client tried to reconnect (a transport loss, not a server DISCONNECT): {client.connect_errors}"
@@ -335,17 +340,15 @@ async def test_a_revocation_whose_announcement_was_missed_closes_open_connection
     learns the revocation from the hashes at its next reload (``GATEWAY_REFRESH_INTERVAL_MS``, here 300 ms) and then
     closes the open connections it covers too — plain: ``error`` AUTH_FAILED "token revoked" + 4001, Socket.IO: a
     server disconnect — not only later authentications. Emulated by writing the hash entry without publishing."""
-    port = free_port()
-    proc = stack.start_extra("gateway-missed-revocation", gateway_argv(stack, port, ["--refresh-interval-ms", "300"]))
-    wait_until("gateway-missed-revocation /readyz",
-               lambda: HTTP.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200, STARTUP_DEADLINE, [proc])
+    gw = start_gateways(stack, {"missed-revocation": (["--refresh-interval-ms", "300"], True)})["missed-revocation"]
+    proc = gw.proc
     sub, bystander = uid("sec-missed"), uid("sec-missed-other")
-    plain = await plain_session(f"ws://127.0.0.1:{port}/ws", stack.mint(sub, ["user"]))
-    other = await plain_session(f"ws://127.0.0.1:{port}/ws", stack.mint(bystander, ["user"]))
+    plain = await plain_session(gw.ws_url, stack.mint(sub, ["user"]))
+    other = await plain_session(gw.ws_url, stack.mint(bystander, ["user"]))
     sio = new_sio()
     r = stack.redis()
     try:
-        await sio.connect(f"http://127.0.0.1:{port}", auth={"token": stack.mint(sub, ["user"]), "offsets": False},
+        await sio.connect(gw.http, auth={"token": stack.mint(sub, ["user"]), "offsets": False},
                           transports=["websocket"])
         await asyncio.sleep(1.1)  # iat is whole seconds: the revocation's second must cover the tokens
         started = time.monotonic()
@@ -355,6 +358,7 @@ async def test_a_revocation_whose_announcement_was_missed_closes_open_connection
         assert msg["error"] == {"code": "AUTH_FAILED", "message": "token revoked"}, msg
         assert code == 4001, f"close code after a revocation learnt by reload: {code}"
         assert elapsed <= 1.5 and sio_elapsed <= 1.5, (elapsed, sio_elapsed)
+        await _assert_no_reconnect(sio)  # a server DISCONNECT, not a transport loss
         await other.ping()  # another user's connection stays
         wait_for_audit(proc, "revoked_disconnect", 1, where=f"user.id={sub}")  # both connections
     finally:
@@ -894,13 +898,8 @@ async def test_auth_and_idle_timeouts_close_counted_and_audited(stack: Stack) ->
     CONNECTION_TIMEOUT and close 1008; an authenticated one that stays silent is closed with 4000. Each is
     ``limit_hits_total{limit="auth_timeout"|"idle_timeout"}`` and an audit line (``limit_auth_timeout``,
     ``limit_idle_timeout`` with the user). A client that keeps talking is not closed."""
-    port = free_port()
-    proc = stack.start_extra("gateway-timeouts", gateway_argv(
-        stack, port, ["--auth-timeout-ms", "400", "--idle-timeout-ms", "700"]))
-    http = f"http://127.0.0.1:{port}"
-    wait_until("gateway-timeouts /readyz", lambda: HTTP.get(f"{http}/readyz", timeout=2).status_code == 200,
-               STARTUP_DEADLINE, [proc])
-    url = f"ws://127.0.0.1:{port}/ws"
+    gw = start_gateways(stack, {"timeouts": (["--auth-timeout-ms", "400", "--idle-timeout-ms", "700"], True)})["timeouts"]
+    proc, http, url = gw.proc, gw.http, gw.ws_url
     sub = uid("sec-idle")
     try:
         anonymous = await open_client(url)
@@ -1224,12 +1223,12 @@ async def _sio_refresh(stack: Stack, gw: Gateway) -> None:
 
 
 async def _sio_expiry(stack: Stack, gw: Gateway) -> None:
-    """Socket.IO without a refresh: ``error`` AUTH_FAILED "token expired" at exp, then a server disconnect (the
-    client does not reconnect by itself: its token is no good)."""
+    """Socket.IO without a refresh: ``error`` AUTH_FAILED "token expired" at exp, then a server disconnect: a
+    reconnecting client does not try again (it would after a mere transport loss; its token is no good anyway)."""
     sub = uid("sec-sioexp-none")
     token = _short_token(stack, sub)
     exp = jwtutil.decode(token)[1]["exp"]
-    client = SioClient()
+    client = new_sio()  # reconnecting: a transport loss instead of a DISCONNECT would show as a reconnect attempt
     try:
         await client.connect(gw.http, auth={"token": token, "offsets": False}, transports=["websocket"])
         check_envelope(await client.call("subscribe_market_sentiment", {"tokens": ["BTC"]}), "subscription_confirmed")
