@@ -119,32 +119,36 @@ public final class RedisServerProcess: @unchecked Sendable {
         return text.hasPrefix("+PONG") || text.hasPrefix("-NOAUTH")
     }
 
-    /// A port that was free a moment ago (bound to port 0, then released).
+    /// A free loopback port (bound once by the kernel's choice, then released).
     public static func freePort() throws -> Int {
+        let (fd, port) = try boundSocket()
+        close(fd)
+        return port
+    }
+
+    /// A socket bound to a free loopback port (not listening), and the port.
+    static func boundSocket() throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
             throw Failure.noFreePort
         }
-        defer { close(fd) }
         var address = Self.loopback(port: 0)
         let bound = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else {
-            throw Failure.noFreePort
-        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) { pointer in
+        let named = bound == 0 && withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 getsockname(fd, $0, &length)
             }
-        }
-        guard named == 0 else {
+        } == 0
+        guard named else {
+            close(fd)
             throw Failure.noFreePort
         }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     private static func loopback(port: Int) -> sockaddr_in {
@@ -154,4 +158,19 @@ public final class RedisServerProcess: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return address
     }
+}
+
+/// A loopback port where nothing answers, for as long as the value lives: it stays bound (not listening), so a
+/// connect is refused and no other test (nor a redis-server it starts) can take the port meanwhile.
+public final class ClosedPort: Sendable {
+    /// The port.
+    public let port: Int
+    private let fd: Int32
+
+    /// Reserves a port.
+    public init() throws {
+        (fd, port) = try RedisServerProcess.boundSocket()
+    }
+
+    deinit { close(fd) }
 }

@@ -9,7 +9,8 @@ import Testing
 struct RedisClientOfflineTests {
     @Test("queued commands time out after commandTimeout; the queue bound fails fast")
     func timeoutAndQueueBound() async throws {
-        var configuration = TestRedis.configuration(port: try RedisServerProcess.freePort())
+        let closed = try ClosedPort()  // nothing answers there, and no other test's redis-server can take it
+        var configuration = TestRedis.configuration(port: closed.port)
         configuration.commandTimeout = .milliseconds(300)
         configuration.maxPendingCommands = 2
         let client = RedisClient(configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("offline"))
@@ -26,23 +27,27 @@ struct RedisClientOfflineTests {
             #expect(!client.isConnected)
         }
         await client.shutdown()
+        withExtendedLifetime(closed) {}  // the port stays reserved until here
     }
 
     @Test("queueWhileDisconnected = false fails at once with notConnected")
     func failFast() async throws {
-        var configuration = TestRedis.configuration(port: try RedisServerProcess.freePort())
+        let closed = try ClosedPort()  // nothing answers there, and no other test's redis-server can take it
+        var configuration = TestRedis.configuration(port: closed.port)
         configuration.queueWhileDisconnected = false
         let client = RedisClient(configuration: configuration, eventLoopGroup: TestRedis.group, logger: TestRedis.logger("failfast"))
         try await withTimeout(10, "fail fast") {
             await #expect(throws: RedisError.notConnected) { try await client.send(["PING"]) }
         }
         await client.shutdown()
+        withExtendedLifetime(closed) {}  // the port stays reserved until here
     }
 
     @Test("shutdown fails queued commands with clientShutdown")
     func shutdownFailsQueued() async throws {
+        let closed = try ClosedPort()
         let client = RedisClient(
-            configuration: TestRedis.configuration(port: try RedisServerProcess.freePort()),
+            configuration: TestRedis.configuration(port: closed.port),
             eventLoopGroup: TestRedis.group,
             logger: TestRedis.logger("shutdown")
         )
@@ -52,5 +57,6 @@ struct RedisClientOfflineTests {
             await #expect(throws: RedisError.clientShutdown) { try await queued.get() }
             #expect(client.connectionState == .shutdown)
         }
+        withExtendedLifetime(closed) {}
     }
 }
